@@ -1,0 +1,44 @@
+// Layering rule: the pure cores (config grammar and evaluation, protocol engine, crypto
+// interfaces) never do I/O, never wait, never read the clock: bytes and `now` come in as
+// arguments. This plugin makes that a lint error instead of a review comment.
+const PURE_DIRS = ["/conf-grammar/", "/lib/conf/", "/lib/tinc/"];
+const FORBIDDEN_CALLS = new Set(["setTimeout", "setInterval", "queueMicrotask"]);
+
+function isPure(filename: string): boolean {
+  return PURE_DIRS.some((d) => filename.includes(d));
+}
+
+const plugin: Deno.lint.Plugin = {
+  name: "tincture",
+  rules: {
+    "no-io-in-core": {
+      create(context) {
+        if (!isPure(context.filename)) return {};
+        return {
+          Identifier(node) {
+            if (node.name === "Deno") {
+              context.report({ node, message: "Pure core must not use Deno.* (pass data in)" });
+            }
+          },
+          AwaitExpression(node) {
+            context.report({ node, message: "Pure core must be synchronous (no await)" });
+          },
+          CallExpression(node) {
+            const c = node.callee;
+            if (c.type === "Identifier" && FORBIDDEN_CALLS.has(c.name)) {
+              context.report({ node, message: "Pure core must not use timers: take `now`" });
+            }
+            if (
+              c.type === "MemberExpression" && c.object.type === "Identifier" &&
+              (c.object.name === "Date" || c.object.name === "performance") &&
+              c.property.type === "Identifier" && c.property.name === "now"
+            ) {
+              context.report({ node, message: "Pure core must not read the clock: take `now`" });
+            }
+          },
+        };
+      },
+    },
+  },
+};
+export default plugin;
