@@ -1,7 +1,7 @@
 // Layering rule: the pure cores (config grammar and evaluation, protocol engine, crypto
 // interfaces) never do I/O, never wait, never read the clock: bytes and `now` come in as
 // arguments. This plugin makes that a lint error instead of a review comment.
-const PURE_DIRS = ["/conf-grammar/", "/lib/conf/", "/lib/tinc/"];
+const PURE_DIRS = ["/conf-grammar/", "/lib/conf/", "/lib/modules/", "/lib/tinc/"];
 const FORBIDDEN_CALLS = new Set(["setTimeout", "setInterval", "queueMicrotask"]);
 
 function isPure(filename: string): boolean {
