@@ -9,7 +9,11 @@
  * @module
  */
 
-export type CipherMode = "none" | "cbc" | "cfb" | "ofb" | "ctr" | "ecb";
+/**
+ * "eax" is a tincture extension (eax-serpent): an AEAD packet cipher whose output is the
+ * clear 4-byte seqno, the ciphertext and a 16-byte tag (see lib/crypto/algorithms.ts).
+ */
+export type CipherMode = "none" | "cbc" | "cfb" | "ofb" | "ctr" | "ecb" | "eax";
 
 /** A cipher as tinc names it on the wire (OpenSSL NID) and in config (OpenSSL short name). */
 export interface CipherInfo {
