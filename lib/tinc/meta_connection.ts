@@ -13,6 +13,7 @@ import type { HostConfig } from "./config.ts";
 import type { Node } from "./node.ts";
 import type { Edge } from "./edge.ts";
 import { Request } from "./request.ts";
+import type { Outgoing } from "./engine.ts";
 
 /** src/net.h: max(MAXSIZE, 2048) + 128. */
 export const MAXBUFSIZE = 2176;
@@ -65,8 +66,10 @@ export class MetaConnection {
   options = 0;
   estimatedWeight = 0;
   edge: Edge | null = null;
-  /** Protocol version from ID. */
-  protocolMinor = 0;
+  /** The ConnectTo record this connection serves (reconnects when it ends). */
+  outgoingRecord: Outgoing | null = null;
+  /** Set when input was refused because the read buffer filled up. */
+  bufferOverflow = false;
 
   outCipher: StreamCipher | null = null;
   inCipher: StreamCipher | null = null;
@@ -99,6 +102,12 @@ export class MetaConnection {
     this.start = now;
     this.lastPingTime = now;
     this.connecting = outgoing;
+  }
+
+  /** The peer's address for logs (tinc's c->hostname). */
+  get hostname(): string {
+    if (!this.address) return "unknown";
+    return `${this.address.ip} port ${this.address.port}`;
   }
 
   /** Sends one request line (adds `\n`, encrypts when the output cipher is on). */
@@ -156,7 +165,10 @@ export class MetaConnection {
       }
       if (!this.process(sink)) return false;
       if (this.closed) return true;
-      if (this.len >= MAXBUFSIZE) return false; // "Metadata read buffer overflow"
+      if (this.len >= MAXBUFSIZE) {
+        this.bufferOverflow = true;
+        return false;
+      }
     }
     return true;
   }

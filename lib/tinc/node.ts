@@ -7,11 +7,12 @@
 import type { SockAddr } from "./types.ts";
 import type { Edge } from "./edge.ts";
 import type { MetaConnection } from "./meta_connection.ts";
+import type { Subnet } from "./subnet.ts";
 
 export class Node {
   /** Outgoing edges keyed by the far node's name (tinc's per-node edge_tree). */
   readonly edges = new Map<string, Edge>();
-  /** Subnets this node owns, keyed by their canonical wire string without weight... see subnets docs. */
+  /** Subnets this node owns, keyed by their wire form (formatSubnet, with #weight). */
   readonly subnets = new Map<string, NodeSubnet>();
 
   /** Set by sssp_bfs. */
@@ -46,9 +47,9 @@ export class Node {
   constructor(readonly name: string) {}
 }
 
-/** A subnet as attached to its owner; `text` is what ADD_SUBNET carries (with #weight). */
+/** A subnet as attached to its owner. */
 export interface NodeSubnet {
-  readonly text: string;
+  readonly subnet: Subnet;
   /** Switch mode: when a learned MAC expires (ms), or 0 for static subnets. */
   expires: number;
 }
