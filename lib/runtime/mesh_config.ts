@@ -47,9 +47,9 @@ import { checkId } from "../tinc/names.ts";
 /** tinc's default port, used when `comm udp` or a site gives none. */
 export const TINC_PORT = 655;
 
-/** One address on the device: `address` with `peer` as the point-to-point other end. */
+/** One address on the device: `local` with `peer` as the point-to-point other end. */
 export interface DeviceAddress {
-  readonly address: string;
+  readonly local: string;
   /** secnet's secnet-address / ptp-address (the far end of the point-to-point link). */
   readonly peer: string | null;
   readonly prefixLength: number;
@@ -355,7 +355,7 @@ function deviceConfig(link: NetlinkDeviceSpec, routes: readonly string[]): Devic
     ifname: link.tun?.interface ?? null,
     devicePath: link.tun?.device ?? "/dev/net/tun",
     mtu: link.mtu,
-    addresses: [{ address: link.localAddress, peer, prefixLength: 32 }],
+    addresses: [{ local: link.localAddress, peer, prefixLength: 32 }],
     routes,
     ifconfigType: link.tun?.ifconfigType ?? "ioctl",
     routeType: link.tun?.routeType ?? "ioctl",

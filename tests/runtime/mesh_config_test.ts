@@ -180,7 +180,7 @@ Deno.test("buildMeshConfig() maps local-name, key, comm port, networks and sites
   assert.equal(m.device.ifname, "vpn0");
   assert.equal(m.device.mtu, 1400);
   assert.deepEqual(m.device.addresses, [
-    { address: "10.77.1.1", peer: "10.77.1.2", prefixLength: 32 },
+    { local: "10.77.1.1", peer: "10.77.1.2", prefixLength: 32 },
   ]);
   assert.deepEqual(
     new Set(m.device.routes),

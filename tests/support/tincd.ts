@@ -34,8 +34,10 @@ export interface TincdNode {
   readonly dir: string;
   readonly log: string;
   proc: Proc;
-  /** Starts it again on the same config (after `stop`). */
+  /** Stops it and starts it again on the same config. */
   restart(): Promise<Proc>;
+  /** Starts it again without stopping it first (after kill -9 or stop). */
+  start(): Proc;
 }
 
 /** Writes the tinc config for lab node `id` and starts tincd. */
@@ -101,6 +103,10 @@ export async function startTincd(lab: Lab, id: string, opts: TincdOptions): Prom
     proc: start(),
     async restart() {
       await result.proc.stop();
+      result.proc = start();
+      return result.proc;
+    },
+    start() {
       result.proc = start();
       return result.proc;
     },

@@ -1,0 +1,322 @@
+import assert from "node:assert/strict";
+import { EventLoop, FIRST_ACCEPTED_CONN, type LoopEngine } from "../../lib/runtime/event_loop.ts";
+import {
+  localAddress,
+  openUdp,
+  SockAddrTable,
+  streamRecv,
+  streamSend,
+  tcpConnect,
+  tcpListen,
+  type UdpSocket,
+} from "../../ffi/socket.ts";
+import { check, closeFd, libc } from "../../ffi/libc.ts";
+import { EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK } from "../../ffi/linux_constants.ts";
+import { type ConnId, NULL_LOGGER, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
+
+type Call = [string, ...unknown[]];
+
+/** Records calls; behaviour is set per test through the hooks. */
+class FakeEngine implements LoopEngine {
+  calls: Call[] = [];
+  timer = Infinity;
+  loop!: EventLoop;
+  onMeta: (conn: ConnId, bytes: Uint8Array) => void = () => {};
+  onAcceptHook: (conn: ConnId) => void = () => {};
+  onAccept(conn: ConnId, from: SockAddr): void {
+    this.calls.push(["accept", conn, from.key]);
+    this.onAcceptHook(conn);
+  }
+  onConnected(conn: ConnId): void {
+    this.calls.push(["connected", conn]);
+  }
+  onConnectFailed(conn: ConnId): void {
+    this.calls.push(["connectFailed", conn]);
+  }
+  onMetaData(conn: ConnId, bytes: Uint8Array): void {
+    this.calls.push(["meta", conn, new TextDecoder().decode(bytes)]);
+    this.onMeta(conn, bytes);
+  }
+  onMetaClosed(conn: ConnId): void {
+    this.calls.push(["closed", conn]);
+  }
+  lastUdpFrom: SockAddr | null = null;
+  onUdp(buf: Uint8Array, off: number, len: number, from: SockAddr): void {
+    this.calls.push(["udp", from.key, len]);
+    this.lastUdpFrom = from;
+    // Echo it back, through the output interface.
+    this.loop.sendUdp(from, buf, off, len);
+  }
+  onTun(_buf: Uint8Array, _off: number, len: number): void {
+    this.calls.push(["tun", len]);
+  }
+  onTick(now: number): void {
+    this.calls.push(["tick"]);
+    this.timer = now + 1e9;
+  }
+  nextTimeout(): number {
+    return this.timer;
+  }
+  count(kind: string): number {
+    return this.calls.filter((c) => c[0] === kind).length;
+  }
+}
+
+interface Harness {
+  loop: EventLoop;
+  engine: FakeEngine;
+  udp: UdpSocket;
+  port: number;
+  listenFd: number;
+  wakeFd: number;
+  spin(ms: number, until?: () => boolean): void;
+  close(): void;
+}
+
+function harness(limits = {}): Harness {
+  const addresses = new SockAddrTable();
+  const udp = openUdp({ port: 0 }, addresses);
+  const listenFd = tcpListen("::", udp.port);
+  const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
+  const loop = new EventLoop(
+    { tun: null, udp: [udp], listeners: [listenFd], wakeFd, addresses },
+    NULL_LOGGER,
+    () => performance.now(),
+    limits,
+  );
+  const engine = new FakeEngine();
+  engine.loop = loop;
+  loop.engine = engine;
+  return {
+    loop,
+    engine,
+    udp,
+    port: udp.port,
+    listenFd,
+    wakeFd,
+    spin(ms, until) {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        loop.runOnce(10);
+        if (until?.()) return;
+      }
+    },
+    close() {
+      loop.closeAll();
+      udp.close();
+      closeFd(listenFd);
+      closeFd(wakeFd);
+    },
+  };
+}
+
+Deno.test("event loop: UDP datagram reaches onUdp with an interned peer, echo goes out", () => {
+  const h = harness();
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    const msg = new Uint8Array([9, 8, 7, 6]);
+    peer.send(sockAddr("127.0.0.1", h.port), msg, 0, 4);
+    peer.send(sockAddr("127.0.0.1", h.port), msg, 0, 4);
+    h.spin(1000, () => h.engine.count("udp") >= 2);
+    assert.equal(h.engine.count("udp"), 2);
+    assert.deepEqual(h.engine.calls[0], ["udp", `127.0.0.1:${peer.port}`, 4]);
+    const buf = new Uint8Array(100);
+    let got = -1;
+    for (let i = 0; i < 100 && got < 0; i++) {
+      got = peer.receive(buf, 0, 100);
+      if (got < 0) libc().poll(new Uint8Array(0), 0n, 10);
+    }
+    assert.equal(got, 4);
+    assert.deepEqual(buf.subarray(0, 4), msg);
+    assert.equal(h.loop.stats.udpSent, 2);
+  } finally {
+    peer.close();
+    h.close();
+  }
+});
+
+Deno.test("event loop: accept, meta data in, sendMeta out, peer close → onMetaClosed", () => {
+  const h = harness();
+  h.engine.onMeta = (conn, bytes) => h.loop.sendMeta(conn, bytes.slice().reverse());
+  const { fd } = tcpConnect(sockAddr("127.0.0.1", h.port));
+  try {
+    h.spin(1000, () => h.engine.count("accept") > 0);
+    const [, id] = h.engine.calls[0]!;
+    assert.equal(id, FIRST_ACCEPTED_CONN);
+    const hello = new TextEncoder().encode("abc");
+    assert.equal(streamSend(fd, hello, 3), 3);
+    h.spin(1000, () => h.engine.count("meta") > 0);
+    assert.deepEqual(h.engine.calls[1], ["meta", FIRST_ACCEPTED_CONN, "abc"]);
+    const buf = new Uint8Array(10);
+    let n = -EAGAIN;
+    for (let i = 0; i < 100 && n === -EAGAIN; i++) {
+      n = streamRecv(fd, buf, 10);
+      if (n === -EAGAIN) h.loop.runOnce(10);
+    }
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "cba");
+    closeFd(fd);
+    h.spin(1000, () => h.engine.count("closed") > 0);
+    assert.deepEqual(h.engine.calls.at(-1), ["closed", FIRST_ACCEPTED_CONN]);
+    assert.equal(h.loop.connectionCount, 0);
+  } finally {
+    h.close();
+  }
+});
+
+Deno.test("event loop: outgoing connect succeeds or fails, never re-entering the engine", () => {
+  const h = harness();
+  try {
+    // Connect to ourselves: both an outgoing and an accepted connection appear.
+    h.loop.connect(1, sockAddr("127.0.0.1", h.port));
+    h.spin(1000, () => h.engine.count("connected") > 0 && h.engine.count("accept") > 0);
+    assert.ok(h.engine.calls.some((c) => c[0] === "connected" && c[1] === 1));
+    h.loop.sendMeta(1, new TextEncoder().encode("ping\n"));
+    h.spin(1000, () => h.engine.count("meta") > 0);
+    assert.ok(h.engine.calls.some((c) => c[0] === "meta" && c[2] === "ping\n"));
+    // A closed port: onConnectFailed comes from the loop, not from inside connect().
+    const lfd = tcpListen("127.0.0.1", 0);
+    const dead = localAddress(lfd)!.port;
+    closeFd(lfd);
+    const before = h.engine.calls.length;
+    h.loop.connect(2, sockAddr("127.0.0.1", dead));
+    assert.equal(h.engine.calls.length, before, "no callback inside connect()");
+    h.spin(1000, () => h.engine.count("connectFailed") > 0);
+    assert.ok(h.engine.calls.some((c) => c[0] === "connectFailed" && c[1] === 2));
+  } finally {
+    h.close();
+  }
+});
+
+Deno.test("event loop: timers fire at nextTimeout, wake fd interrupts a long sleep", () => {
+  const h = harness();
+  try {
+    h.engine.timer = performance.now() + 30;
+    const t0 = performance.now();
+    h.spin(1000, () => h.engine.count("tick") > 0);
+    const dt = performance.now() - t0;
+    assert.equal(h.engine.count("tick"), 1);
+    assert.ok(dt >= 25 && dt < 500, `tick after ${dt} ms`);
+    const one = new Uint8Array(new BigUint64Array([1n]).buffer);
+    libc().write(h.wakeFd, one, 8n);
+    const t1 = performance.now();
+    assert.equal(h.loop.runOnce(5000), true, "woken");
+    assert.ok(performance.now() - t1 < 1000);
+  } finally {
+    h.close();
+  }
+});
+
+Deno.test("event loop: a connection flood from one host is tarpitted; honest peers keep working", () => {
+  const h = harness();
+  h.engine.onMeta = (conn, bytes) => h.loop.sendMeta(conn, bytes);
+  const clients: number[] = [];
+  try {
+    // One honest connection first, from another source address (127.0.0.2).
+    const honest = tcpConnectFrom("127.0.0.2", h.port);
+    clients.push(honest);
+    h.spin(500, () => h.engine.count("accept") >= 1);
+    assert.equal(h.engine.count("accept"), 1);
+    for (let i = 0; i < 40; i++) {
+      clients.push(tcpConnect(sockAddr("127.0.0.1", h.port)).fd);
+      h.loop.runOnce(0);
+    }
+    h.spin(300);
+    const fromFlood = h.engine.calls.filter((c) => c[0] === "accept" && String(c[2]).startsWith("127.0.0.1:"));
+    assert.ok(fromFlood.length <= 10, `${fromFlood.length} flood connections reached the engine`);
+    assert.ok(h.loop.stats.tarpitted >= 30, `tarpitted ${h.loop.stats.tarpitted}`);
+    assert.ok(h.loop.tarpitCount <= 10, "tarpit ring is bounded");
+    // The honest peer still gets answers.
+    assert.equal(streamSend(honest, new TextEncoder().encode("hi"), 2), 2);
+    const buf = new Uint8Array(10);
+    let n = -EAGAIN;
+    for (let i = 0; i < 200 && n === -EAGAIN; i++) {
+      h.loop.runOnce(5);
+      n = streamRecv(honest, buf, 10);
+    }
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "hi");
+  } finally {
+    for (const fd of clients) closeFd(fd);
+    h.close();
+  }
+});
+
+Deno.test("event loop: unauthenticated connections are capped", () => {
+  const h = harness({ maxUnauthenticated: 3, acceptBurst: 100 });
+  const clients: number[] = [];
+  try {
+    for (let i = 0; i < 6; i++) clients.push(tcpConnect(sockAddr("127.0.0.1", h.port)).fd);
+    h.spin(300);
+    assert.equal(h.engine.count("accept"), 3);
+    assert.equal(h.loop.connectionCount, 3);
+  } finally {
+    for (const fd of clients) closeFd(fd);
+    h.close();
+  }
+});
+
+Deno.test("event loop: garbage peer tarpitted by the engine is no longer read", () => {
+  const h = harness();
+  h.engine.onMeta = (conn) => h.loop.closeMeta(conn, true);
+  const { fd } = tcpConnect(sockAddr("127.0.0.1", h.port));
+  try {
+    h.spin(500, () => h.engine.count("accept") > 0);
+    streamSend(fd, new TextEncoder().encode("GET / HTTP/1.0\r\n\r\n"), 18);
+    h.spin(500, () => h.engine.count("meta") > 0);
+    assert.equal(h.loop.connectionCount, 0);
+    assert.equal(h.loop.tarpitCount, 1);
+    streamSend(fd, new TextEncoder().encode("more garbage"), 12);
+    h.spin(100);
+    assert.equal(h.engine.count("meta"), 1, "nothing read after the tarpit");
+    assert.equal(h.engine.count("closed"), 0, "closeMeta does not call back");
+  } finally {
+    closeFd(fd);
+    h.close();
+  }
+});
+
+Deno.test("event loop: meta output is queued under backpressure and flushed later", () => {
+  const h = harness();
+  const { fd } = tcpConnect(sockAddr("127.0.0.1", h.port));
+  try {
+    h.spin(500, () => h.engine.count("accept") > 0);
+    const id = h.engine.calls[0]![1] as number;
+    const chunk = new Uint8Array(256 * 1024).fill(0x41);
+    let total = 0;
+    for (let i = 0; i < 16; i++) {
+      h.loop.sendMeta(id, chunk);
+      total += chunk.length;
+    }
+    // Read it all while the loop flushes.
+    const buf = new Uint8Array(65536);
+    let got = 0;
+    const end = performance.now() + 5000;
+    while (got < total && performance.now() < end) {
+      h.loop.runOnce(1);
+      for (;;) {
+        const n = streamRecv(fd, buf, buf.length);
+        if (n <= 0) break;
+        for (let i = 0; i < n; i++) assert.equal(buf[i], 0x41);
+        got += n;
+      }
+    }
+    assert.equal(got, total);
+  } finally {
+    closeFd(fd);
+    h.close();
+  }
+});
+
+/** A TCP connection from a chosen loopback source address. */
+function tcpConnectFrom(src: string, port: number): number {
+  const c = libc();
+  const fd = c.socket(2, 1 | 0o4000, 0);
+  const sa = new Uint8Array(16);
+  const dv = new DataView(sa.buffer);
+  dv.setUint16(0, 2, true);
+  src.split(".").forEach((o, i) => (sa[4 + i] = Number(o)));
+  assert.equal(c.bind(fd, sa, 16), 0);
+  dv.setUint16(2, port, false);
+  sa.set([127, 0, 0, 1], 4);
+  c.connect(fd, sa, 16);
+  return fd;
+}
