@@ -221,7 +221,9 @@ Deno.test("event loop: a connection flood from one host is tarpitted; honest pee
       h.loop.runOnce(0);
     }
     h.spin(300);
-    const fromFlood = h.engine.calls.filter((c) => c[0] === "accept" && String(c[2]).startsWith("127.0.0.1:"));
+    const fromFlood = h.engine.calls.filter((c) =>
+      c[0] === "accept" && String(c[2]).startsWith("127.0.0.1:")
+    );
     assert.ok(fromFlood.length <= 10, `${fromFlood.length} flood connections reached the engine`);
     assert.ok(h.loop.stats.tarpitted >= 30, `tarpitted ${h.loop.stats.tarpitted}`);
     assert.ok(h.loop.tarpitCount <= 10, "tarpit ring is bounded");

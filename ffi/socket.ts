@@ -1,0 +1,488 @@
+/**
+ * UDP and TCP sockets through FFI, all non-blocking and close-on-exec, plus sockaddr encoding.
+ *
+ * Deno's own UDP sockets have no setsockopt (no SO_RCVBUF, no IP_MTU_DISCOVER, so no EMSGSIZE
+ * for PMTU discovery) and every await costs a thread hop; these are plain synchronous libc
+ * calls meant for the data-plane Worker's poll loop.
+ *
+ * Addresses: a `::` socket is dual-stack, so IPv4 peers arrive as `::ffff:a.b.c.d`; the
+ * SockAddrTable normalises them to IPv4 and interns one SockAddr per ip:port so the packet
+ * path looks peers up without building strings.
+ *
+ * @module
+ */
+import { check, closeFd, errno, libc, OsError, usize } from "./libc.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  EAGAIN,
+  EINPROGRESS,
+  EINTR,
+  IP_MTU_DISCOVER,
+  IP_PMTUDISC_DO,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPPROTO_TCP,
+  IPV6_MTU_DISCOVER,
+  IPV6_PMTUDISC_DO,
+  IPV6_V6ONLY,
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  SIZEOF_SOCKADDR_IN,
+  SIZEOF_SOCKADDR_IN6,
+  SIZEOF_SOCKADDR_STORAGE,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SO_REUSEADDR,
+  SO_SNDBUF,
+  SO_SNDBUFFORCE,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from "./linux_constants.ts";
+import { type SockAddr, sockAddr } from "../lib/tinc/types.ts";
+import { formatIPv6, isIPv4, parseIPv6 } from "../lib/tinc/address.ts";
+
+// ---------------------------------------------------------------------------------------------
+// sockaddr encoding
+
+/** The 16 address bytes of an IPv4 or IPv6 literal (IPv4 as ::ffff:a.b.c.d), or null. */
+export function ipBytes(ip: string): { family: 4 | 6; bytes: Uint8Array } | null {
+  if (isIPv4(ip)) {
+    const b = new Uint8Array(16);
+    b[10] = 0xff;
+    b[11] = 0xff;
+    ip.split(".").forEach((o, i) => (b[12 + i] = Number(o)));
+    return { family: 4, bytes: b };
+  }
+  const g = parseIPv6(ip);
+  if (!g) return null;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    b[2 * i] = g[i]! >> 8;
+    b[2 * i + 1] = g[i]! & 0xff;
+  }
+  if (isV4Mapped(b, 0)) return { family: 4, bytes: b };
+  return { family: 6, bytes: b };
+}
+
+function isV4Mapped(b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 10; i++) if (b[at + i] !== 0) return false;
+  return b[at + 10] === 0xff && b[at + 11] === 0xff;
+}
+
+/**
+ * Encodes ip:port as a sockaddr for a socket of `socketFamily` (an IPv6 socket gets IPv4 peers
+ * as v4-mapped sockaddr_in6). Returns null when the address cannot be reached from it.
+ */
+export function encodeSockAddr(
+  ip: string,
+  port: number,
+  socketFamily: 4 | 6,
+): Uint8Array<ArrayBuffer> | null {
+  const parsed = ipBytes(ip);
+  if (!parsed) return null;
+  if (socketFamily === 4) {
+    if (parsed.family !== 4) return null;
+    const sa = new Uint8Array(SIZEOF_SOCKADDR_IN);
+    const dv = new DataView(sa.buffer);
+    dv.setUint16(0, AF_INET, true);
+    dv.setUint16(2, port, false);
+    sa.set(parsed.bytes.subarray(12), 4);
+    return sa;
+  }
+  const sa = new Uint8Array(SIZEOF_SOCKADDR_IN6);
+  const dv = new DataView(sa.buffer);
+  dv.setUint16(0, AF_INET6, true);
+  dv.setUint16(2, port, false);
+  sa.set(parsed.bytes, 8);
+  return sa;
+}
+
+/** Decodes a sockaddr (IPv4, IPv6, v4-mapped normalised to IPv4) into a fresh SockAddr. */
+export function decodeSockAddr(sa: Uint8Array): SockAddr | null {
+  const family = sa[0]! | (sa[1]! << 8);
+  const port = (sa[2]! << 8) | sa[3]!;
+  if (family === AF_INET) return sockAddr(`${sa[4]}.${sa[5]}.${sa[6]}.${sa[7]}`, port);
+  if (family === AF_INET6) {
+    if (isV4Mapped(sa, 8)) return sockAddr(`${sa[20]}.${sa[21]}.${sa[22]}.${sa[23]}`, port);
+    const g: number[] = [];
+    for (let i = 0; i < 8; i++) g.push((sa[8 + 2 * i]! << 8) | sa[9 + 2 * i]!);
+    return sockAddr(formatIPv6(g), port);
+  }
+  return null;
+}
+
+interface V6Entry {
+  readonly bytes: Uint8Array; // 16 address bytes + 2 port bytes
+  readonly addr: SockAddr;
+}
+
+/**
+ * Interns decoded peer addresses: one SockAddr object per ip:port, found without allocating
+ * (IPv4 by a numeric key, IPv6 by a hash and a byte compare). Bounded: when full it is
+ * cleared, which only costs re-decoding.
+ */
+export class SockAddrTable {
+  #v4 = new Map<number, SockAddr>();
+  #v6 = new Map<number, V6Entry[]>();
+  #size = 0;
+
+  constructor(readonly limit = 65536) {}
+
+  /** The interned SockAddr for the sockaddr at `sa[0..)`, or null for other families. */
+  lookup(sa: Uint8Array): SockAddr | null {
+    const family = sa[0]! | (sa[1]! << 8);
+    if (family === AF_INET) return this.#lookup4(sa, 4, (sa[2]! << 8) | sa[3]!);
+    if (family !== AF_INET6) return null;
+    if (isV4Mapped(sa, 8)) return this.#lookup4(sa, 20, (sa[2]! << 8) | sa[3]!);
+    let h = (sa[2]! << 8) | sa[3]!;
+    for (let i = 8; i < 24; i++) h = (Math.imul(h, 31) + sa[i]!) | 0;
+    const list = this.#v6.get(h);
+    if (list) {
+      for (const e of list) {
+        const b = e.bytes;
+        let same = b[16] === sa[2] && b[17] === sa[3];
+        for (let i = 0; same && i < 16; i++) same = b[i] === sa[8 + i];
+        if (same) return e.addr;
+      }
+    }
+    const addr = decodeSockAddr(sa);
+    if (!addr) return null;
+    this.#makeRoom();
+    const bytes = new Uint8Array(18);
+    bytes.set(sa.subarray(8, 24));
+    bytes[16] = sa[2]!;
+    bytes[17] = sa[3]!;
+    if (list) list.push({ bytes, addr });
+    else this.#v6.set(h, [{ bytes, addr }]);
+    return addr;
+  }
+
+  #lookup4(sa: Uint8Array, at: number, port: number): SockAddr {
+    // ip * 2^16 + port stays below 2^48: exact as a number key.
+    const key = (((sa[at]! * 256 + sa[at + 1]!) * 256 + sa[at + 2]!) * 256 + sa[at + 3]!) *
+        65536 + port;
+    let addr = this.#v4.get(key);
+    if (addr === undefined) {
+      addr = sockAddr(`${sa[at]}.${sa[at + 1]}.${sa[at + 2]}.${sa[at + 3]}`, port);
+      this.#makeRoom();
+      this.#v4.set(key, addr);
+    }
+    return addr;
+  }
+
+  /** Interns a SockAddr built elsewhere (config, ADD_EDGE) so later lookups return it. */
+  intern(addr: SockAddr): SockAddr {
+    const sa = encodeSockAddr(addr.ip, addr.port, 6);
+    if (!sa) return addr;
+    const found = this.lookup(sa);
+    return found ?? addr;
+  }
+
+  #makeRoom(): void {
+    if (++this.#size > this.limit) {
+      this.#v4.clear();
+      this.#v6.clear();
+      this.#size = 1;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// sockets
+
+function setIntOpt(fd: number, level: number, name: number, value: number): boolean {
+  const v = new Int32Array([value]);
+  return libc().setsockopt(fd, level, name, new Uint8Array(v.buffer), 4) === 0;
+}
+
+function getIntOpt(fd: number, level: number, name: number): number {
+  const v = new Int32Array(1);
+  const len = new Uint32Array([4]);
+  check(
+    libc().getsockopt(fd, level, name, new Uint8Array(v.buffer), new Uint8Array(len.buffer)),
+    "getsockopt",
+  );
+  return v[0]!;
+}
+
+/** Sets a socket buffer size, forcing past rmem_max/wmem_max when we are root. */
+function setBufferSize(fd: number, receive: boolean, bytes: number): void {
+  const force = receive ? SO_RCVBUFFORCE : SO_SNDBUFFORCE;
+  if (!setIntOpt(fd, SOL_SOCKET, force, bytes)) {
+    setIntOpt(fd, SOL_SOCKET, receive ? SO_RCVBUF : SO_SNDBUF, bytes);
+  }
+}
+
+/** The socket's local address (port 0 binds report the kernel's choice here). */
+export function localAddress(fd: number): SockAddr | null {
+  const sa = new Uint8Array(SIZEOF_SOCKADDR_STORAGE);
+  const len = new Uint32Array([SIZEOF_SOCKADDR_STORAGE]);
+  check(libc().getsockname(fd, sa, new Uint8Array(len.buffer)), "getsockname");
+  return decodeSockAddr(sa);
+}
+
+/** Opens a non-blocking socket of `type` bound to ip:port; `::` is dual-stack. */
+function boundSocket(ip: string, port: number, type: number): { fd: number; family: 4 | 6 } {
+  const parsed = ipBytes(ip);
+  if (!parsed) throw new Error(`Invalid address "${ip}"`);
+  const family: 4 | 6 = parsed.family === 4 && !ip.includes(":") ? 4 : 6;
+  const c = libc();
+  const fd = check(
+    c.socket(family === 4 ? AF_INET : AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+    "socket",
+  );
+  try {
+    if (family === 6) setIntOpt(fd, IPPROTO_IPV6, IPV6_V6ONLY, ip === "::" ? 0 : 1);
+    if (type === SOCK_STREAM) setIntOpt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    const sa = encodeSockAddr(ip, port, family)!;
+    check(c.bind(fd, sa, sa.length), "bind", `${ip.includes(":") ? `[${ip}]` : ip}:${port}`);
+    return { fd, family };
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+}
+
+export interface UdpOptions {
+  /** Local address: "::" (dual-stack, default), "0.0.0.0", or a literal. */
+  readonly address?: string;
+  readonly port: number;
+  /** Socket buffer sizes (default 4 MiB each: bursts from the tun must not be dropped). */
+  readonly receiveBuffer?: number;
+  readonly sendBuffer?: number;
+  /** Set DF and report EMSGSIZE above the path MTU (tinc PMTUDiscovery). Default true. */
+  readonly pmtuDiscovery?: boolean;
+}
+
+/** What `UdpSocket.send` did. */
+export enum SendResult {
+  Sent = 0,
+  /** Larger than the path MTU (EMSGSIZE), or unreachable: the caller should know. */
+  Refused = 1,
+  /** Dropped locally (buffer full): like loss on the wire. */
+  Dropped = 2,
+}
+
+/** A non-blocking UDP socket with allocation-free receive and send. */
+export class UdpSocket {
+  readonly port: number;
+  /** The peer of the last successful `receive` (interned). */
+  from: SockAddr | null = null;
+  /** errno of the last failed send (for logs). */
+  lastSendErrno = 0;
+  readonly #fromBuf = new Uint8Array(SIZEOF_SOCKADDR_STORAGE);
+  readonly #fromLen = new Uint32Array(1);
+  readonly #fromLenBytes = new Uint8Array(this.#fromLen.buffer);
+  readonly #encoded = new WeakMap<SockAddr, Uint8Array<ArrayBuffer> | null>();
+  #rxBuf: Uint8Array | null = null;
+  #rxOff = -1;
+  #rxView: Uint8Array<ArrayBuffer> | null = null;
+  #txBuf: Uint8Array | null = null;
+  #txOff = -1;
+  #txView: Uint8Array<ArrayBuffer> | null = null;
+
+  constructor(
+    readonly fd: number,
+    readonly family: 4 | 6,
+    readonly addresses: SockAddrTable,
+  ) {
+    this.port = localAddress(fd)?.port ?? 0;
+  }
+
+  /**
+   * Receives one datagram into `buf` at `off` (at most `max` bytes). Returns its length and
+   * sets `from`, or -1 when nothing is pending. Datagrams from unknown families are skipped.
+   */
+  receive(buf: Uint8Array<ArrayBuffer>, off: number, max: number): number {
+    if (buf !== this.#rxBuf || off !== this.#rxOff) {
+      this.#rxBuf = buf;
+      this.#rxOff = off;
+      this.#rxView = buf.subarray(off);
+    }
+    const c = libc();
+    for (;;) {
+      this.#fromLen[0] = SIZEOF_SOCKADDR_STORAGE;
+      const n = c.recvfrom(
+        this.fd,
+        this.#rxView!,
+        usize(max),
+        0,
+        this.#fromBuf,
+        this.#fromLenBytes,
+      );
+      if (n < 0) {
+        const e = errno();
+        if (e === EINTR) continue;
+        if (e === EAGAIN) return -1;
+        // ICMP errors surface here on some kernels (ECONNREFUSED); they are not fatal.
+        continue;
+      }
+      const from = this.addresses.lookup(this.#fromBuf);
+      if (from === null) continue;
+      this.from = from;
+      return n;
+    }
+  }
+
+  /** The sockaddr for `to` on this socket, cached per SockAddr object. */
+  sockaddrFor(to: SockAddr): Uint8Array<ArrayBuffer> | null {
+    let sa = this.#encoded.get(to);
+    if (sa === undefined) {
+      sa = encodeSockAddr(to.ip, to.port, this.family);
+      this.#encoded.set(to, sa);
+    }
+    return sa;
+  }
+
+  /** Sends `buf[off, off+len)` to `to`. */
+  send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {
+    const sa = this.sockaddrFor(to);
+    if (sa === null) return SendResult.Refused;
+    if (buf !== this.#txBuf || off !== this.#txOff) {
+      this.#txBuf = buf;
+      this.#txOff = off;
+      this.#txView = off === 0 ? buf : buf.subarray(off);
+    }
+    const c = libc();
+    for (;;) {
+      const n = c.sendto(this.fd, this.#txView!, usize(len), MSG_DONTWAIT, sa, sa.length);
+      if (n >= 0) return SendResult.Sent;
+      const e = errno();
+      if (e === EINTR) continue;
+      this.lastSendErrno = e;
+      if (e === EAGAIN || e === 105 /* ENOBUFS */) return SendResult.Dropped;
+      return SendResult.Refused;
+    }
+  }
+
+  close(): void {
+    closeFd(this.fd);
+  }
+}
+
+/** Opens the UDP socket tinc uses for data (port shared with the TCP listener). */
+export function openUdp(opts: UdpOptions, addresses: SockAddrTable): UdpSocket {
+  const { fd, family } = boundSocket(opts.address ?? "::", opts.port, SOCK_DGRAM);
+  setBufferSize(fd, true, opts.receiveBuffer ?? 4 << 20);
+  setBufferSize(fd, false, opts.sendBuffer ?? 4 << 20);
+  if (opts.pmtuDiscovery ?? true) {
+    if (family === 6) setIntOpt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO);
+    // Also for IPv4 peers on a dual-stack socket.
+    setIntOpt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
+  }
+  return new UdpSocket(fd, family, addresses);
+}
+
+/** Socket buffer sizes as the kernel reports them (doubled from what was set). */
+export function socketBufferSizes(fd: number): { receive: number; send: number } {
+  return {
+    receive: getIntOpt(fd, SOL_SOCKET, SO_RCVBUF),
+    send: getIntOpt(fd, SOL_SOCKET, SO_SNDBUF),
+  };
+}
+
+/** A listening TCP socket (non-blocking accept). */
+export function tcpListen(address: string, port: number, backlog = 64): number {
+  const { fd } = boundSocket(address, port, SOCK_STREAM);
+  try {
+    check(libc().listen(fd, backlog), "listen");
+  } catch (e) {
+    closeFd(fd);
+    throw e;
+  }
+  return fd;
+}
+
+/** Accept scratch (one per thread is enough: the loop is single-threaded). */
+const acceptAddr = new Uint8Array(SIZEOF_SOCKADDR_STORAGE);
+const acceptLen = new Uint32Array(1);
+
+/**
+ * Accepts one pending connection: its non-blocking fd and peer, or null when none is pending.
+ * Throws on other errors (EMFILE, ENFILE): the caller backs off.
+ */
+export function tcpAccept(
+  listenFd: number,
+  addresses: SockAddrTable,
+): { fd: number; from: SockAddr | null } | null {
+  const c = libc();
+  for (;;) {
+    acceptLen[0] = SIZEOF_SOCKADDR_STORAGE;
+    const fd = c.accept4(
+      listenFd,
+      acceptAddr,
+      new Uint8Array(acceptLen.buffer),
+      SOCK_NONBLOCK | SOCK_CLOEXEC,
+    );
+    if (fd >= 0) {
+      setIntOpt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+      setIntOpt(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+      return { fd, from: addresses.lookup(acceptAddr) };
+    }
+    const e = errno();
+    if (e === EINTR) continue;
+    // The peer gave up before we accepted: nothing to do.
+    if (e === EAGAIN || e === 103 /* ECONNABORTED */ || e === 71 /* EPROTO */) return null;
+    throw new OsError("accept4", e);
+  }
+}
+
+/**
+ * Starts a non-blocking connect. Returns the fd; `pending` means wait for POLLOUT and then
+ * read `socketError`. Throws when the connect fails at once.
+ */
+export function tcpConnect(to: SockAddr): { fd: number; pending: boolean } {
+  const c = libc();
+  const family: 4 | 6 = to.family;
+  const fd = check(
+    c.socket(family === 4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+    "socket",
+  );
+  const sa = encodeSockAddr(to.ip, to.port, family);
+  if (!sa) {
+    closeFd(fd);
+    throw new Error(`Cannot connect to ${to.key}: not a numeric address`);
+  }
+  setIntOpt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+  setIntOpt(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+  const r = c.connect(fd, sa, sa.length);
+  if (r === 0) return { fd, pending: false };
+  const e = errno();
+  if (e === EINPROGRESS || e === EINTR) return { fd, pending: true };
+  closeFd(fd);
+  throw new OsError("connect", e, to.key);
+}
+
+/** SO_ERROR of a socket (0 when a pending connect succeeded). */
+export function socketError(fd: number): number {
+  return getIntOpt(fd, SOL_SOCKET, SO_ERROR);
+}
+
+/** recv: bytes read, 0 at EOF, -EAGAIN when nothing is pending, -errno on error. */
+export function streamRecv(fd: number, buf: Uint8Array<ArrayBuffer>, max: number): number {
+  const c = libc();
+  for (;;) {
+    const n = c.recv(fd, buf, usize(max), MSG_DONTWAIT);
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/** send without SIGPIPE: bytes written (maybe fewer), -EAGAIN when full, -errno on error. */
+export function streamSend(fd: number, buf: Uint8Array<ArrayBuffer>, len: number): number {
+  const c = libc();
+  for (;;) {
+    const n = c.send(fd, buf, usize(len), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    const e = errno();
+    if (e !== EINTR) return -e;
+  }
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import {
+  decodeSockAddr,
+  encodeSockAddr,
+  ipBytes,
+  localAddress,
+  openUdp,
+  SendResult,
+  SockAddrTable,
+  socketBufferSizes,
+  socketError,
+  streamRecv,
+  streamSend,
+  tcpAccept,
+  tcpConnect,
+  tcpListen,
+} from "../../ffi/socket.ts";
+import { closeFd, libc } from "../../ffi/libc.ts";
+import { sockAddr } from "../../lib/tinc/types.ts";
+import { EAGAIN, POLLIN, POLLOUT } from "../../ffi/linux_constants.ts";
+
+function pollOne(fd: number, events: number, ms: number): number {
+  const pfd = new Uint8Array(8);
+  const dv = new DataView(pfd.buffer);
+  dv.setInt32(0, fd, true);
+  dv.setInt16(4, events, true);
+  libc().poll(pfd, 1n, ms);
+  return dv.getInt16(6, true);
+}
+
+Deno.test("sockaddr: encode/decode IPv4, IPv6 and v4-mapped on a dual-stack socket", () => {
+  const v4 = encodeSockAddr("192.0.2.7", 655, 4)!;
+  assert.equal(v4.length, 16);
+  assert.deepEqual(decodeSockAddr(v4), sockAddr("192.0.2.7", 655));
+  const mapped = encodeSockAddr("192.0.2.7", 655, 6)!;
+  assert.equal(mapped.length, 28);
+  // An IPv4 peer seen on a `::` socket comes back as plain IPv4.
+  assert.deepEqual(decodeSockAddr(mapped), sockAddr("192.0.2.7", 655));
+  const v6 = encodeSockAddr("2001:db8::1", 1000, 6)!;
+  assert.deepEqual(decodeSockAddr(v6), sockAddr("2001:db8::1", 1000));
+  assert.equal(encodeSockAddr("2001:db8::1", 1, 4), null, "IPv6 on an IPv4 socket");
+  assert.equal(ipBytes("::ffff:10.0.0.1")?.family, 4);
+  assert.equal(ipBytes("nonsense"), null);
+});
+
+Deno.test("SockAddrTable interns: same peer, same object; different port, different object", () => {
+  const t = new SockAddrTable();
+  const a = t.lookup(encodeSockAddr("10.1.2.3", 655, 6)!);
+  const b = t.lookup(encodeSockAddr("10.1.2.3", 655, 4)!);
+  const c = t.lookup(encodeSockAddr("10.1.2.3", 656, 4)!);
+  assert.ok(a !== null && a === b, "v4-mapped and plain v4 intern to one object");
+  assert.notEqual(a, c);
+  assert.equal(a!.key, "10.1.2.3:655");
+  const d = t.lookup(encodeSockAddr("fe80::1", 655, 6)!);
+  const e = t.lookup(encodeSockAddr("fe80::1", 655, 6)!);
+  const f = t.lookup(encodeSockAddr("fe80::2", 655, 6)!);
+  assert.ok(d === e && d !== f);
+  assert.equal(d!.key, "[fe80::1]:655");
+  assert.equal(t.intern(sockAddr("10.1.2.3", 655)), a);
+});
+
+Deno.test("UDP on loopback: dual-stack receive with interned sender, buffers, EMSGSIZE", () => {
+  const table = new SockAddrTable();
+  const rx = openUdp({ port: 0 }, table);
+  const tx = openUdp({ port: 0, address: "127.0.0.1" }, table);
+  try {
+    assert.ok(rx.port > 0);
+    assert.equal(rx.family, 6);
+    const sizes = socketBufferSizes(rx.fd);
+    assert.ok(sizes.receive >= 4 << 20, `rcvbuf ${sizes.receive}`);
+    const buf = new Uint8Array(2048);
+    assert.equal(rx.receive(buf, 64, 1600), -1, "nothing pending");
+    const out = new Uint8Array(100);
+    for (let i = 0; i < 100; i++) out[i] = i;
+    const to = sockAddr("127.0.0.1", rx.port);
+    assert.equal(tx.send(to, out, 10, 50), SendResult.Sent);
+    assert.equal(tx.send(to, out, 10, 50), SendResult.Sent);
+    assert.ok(pollOne(rx.fd, POLLIN, 1000) & POLLIN);
+    assert.equal(rx.receive(buf, 64, 1600), 50);
+    assert.deepEqual(buf.subarray(64, 114), out.subarray(10, 60));
+    const from1 = rx.from;
+    assert.equal(from1?.key, `127.0.0.1:${tx.port}`);
+    assert.equal(rx.receive(buf, 64, 1600), 50);
+    assert.equal(rx.from, from1, "same peer, same SockAddr object");
+    // Larger than any path MTU with DF set: refused, not silently fragmented.
+    const huge = new Uint8Array(70000);
+    assert.equal(tx.send(to, huge, 0, 70000), SendResult.Refused);
+    // IPv6 destination on an IPv4 socket cannot be sent.
+    assert.equal(tx.send(sockAddr("::1", rx.port), out, 0, 10), SendResult.Refused);
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
+Deno.test("UDP over ::1 to a dual-stack socket", () => {
+  const table = new SockAddrTable();
+  const rx = openUdp({ port: 0 }, table);
+  const tx = openUdp({ port: 0, address: "::1" }, table);
+  try {
+    const out = new Uint8Array([1, 2, 3]);
+    assert.equal(tx.send(sockAddr("::1", rx.port), out, 0, 3), SendResult.Sent);
+    pollOne(rx.fd, POLLIN, 1000);
+    const buf = new Uint8Array(100);
+    assert.equal(rx.receive(buf, 0, 100), 3);
+    assert.equal(rx.from?.key, `[::1]:${tx.port}`);
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
+Deno.test("TCP: listen, non-blocking connect, accept with peer address, send/recv, EOF", () => {
+  const table = new SockAddrTable();
+  const lfd = tcpListen("::", 0);
+  const port = localAddress(lfd)!.port;
+  const { fd: cfd, pending } = tcpConnect(sockAddr("127.0.0.1", port));
+  let sfd = -1;
+  try {
+    if (pending) assert.ok(pollOne(cfd, POLLOUT, 1000) & POLLOUT);
+    assert.equal(socketError(cfd), 0);
+    pollOne(lfd, POLLIN, 1000);
+    const acc = tcpAccept(lfd, table);
+    assert.ok(acc);
+    sfd = acc.fd;
+    assert.equal(acc.from?.ip, "127.0.0.1");
+    assert.equal(tcpAccept(lfd, table), null, "nothing else pending");
+    const msg = new TextEncoder().encode("0 alpha 17\n");
+    assert.equal(streamSend(cfd, msg, msg.length), msg.length);
+    pollOne(sfd, POLLIN, 1000);
+    const buf = new Uint8Array(100);
+    const n = streamRecv(sfd, buf, 100);
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n)), "0 alpha 17\n");
+    assert.equal(streamRecv(sfd, buf, 100), -EAGAIN);
+    closeFd(cfd);
+    pollOne(sfd, POLLIN, 1000);
+    assert.equal(streamRecv(sfd, buf, 100), 0, "EOF");
+  } finally {
+    closeFd(sfd);
+    closeFd(lfd);
+  }
+});
+
+Deno.test("TCP connect to a closed port fails (at once or through SO_ERROR)", () => {
+  const lfd = tcpListen("127.0.0.1", 0);
+  const port = localAddress(lfd)!.port;
+  closeFd(lfd);
+  let failed = false;
+  try {
+    const r = tcpConnect(sockAddr("127.0.0.1", port));
+    pollOne(r.fd, POLLOUT, 1000);
+    failed = socketError(r.fd) !== 0;
+    closeFd(r.fd);
+  } catch {
+    failed = true;
+  }
+  assert.ok(failed);
+});
