@@ -342,3 +342,81 @@ Deno.test("buildMeshConfig() needs system and system/log", () => {
   root.add("system", [dictItem(new Dict(root), at(1))]);
   assert.throws(() => buildMeshConfig(root), /system\/log/);
 });
+
+/** A PKCS#8 PEM private key and its modulus, made with WebCrypto (no files, no openssl). */
+async function webKey(): Promise<{ pem: string; n: bigint }> {
+  const pair = await crypto.subtle.generateKey(
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 1024,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+  const b64 = btoa(String.fromCharCode(...der)).replace(/(.{64})/g, "$1\n");
+  const jwk = await crypto.subtle.exportKey("jwk", pair.publicKey);
+  const nBytes = atob(jwk.n!.replace(/-/g, "+").replace(/_/g, "/"));
+  let n = 0n;
+  for (const c of nBytes) n = (n << 8n) | BigInt(c.charCodeAt(0));
+  return { pem: `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`, n };
+}
+
+Deno.test("buildMeshConfig() on an evaluated secnet.conf: sites, tinc options, transforms", async () => {
+  const { evaluateConfig } = await import("../../lib/conf/evaluate.ts");
+  const ours = await webKey();
+  const conf = `log logfile { filename "/dev/null"; class "info"; };
+system { key-expire 40; ping-interval 20; };
+local-name "alpha";
+local-key rsa-private("alpha.pem");
+comm udp { port 7655; address "192.0.2.1"; buffer sysbuffer(); };
+resolver adns { };
+random randomfile("/dev/urandom");
+dh diffie-hellman("FFFFFFFFFFFFFFC5", "2", false);
+transform tinc-transform { cipher "aes-256-cbc"; digest "sha256"; mac-length 4; };
+netlink tun {
+  interface "vpn0"; local-address "10.77.1.1"; secnet-address "10.77.1.2";
+  networks "10.77.1.0/24"; remote-networks "10.77.0.0/16"; mtu 1400; mode "switch";
+  buffer sysbuffer();
+};
+sites site {
+  name "beta"; key rsa-public("65537", "${ours.n + 2n}");
+  address "192.0.2.2"; port 655;
+  link netlink { routes "10.77.2.0/24"; };
+  tcp-only true; weight 5;
+}, site {
+  name "gamma"; key rsa-public("65537", "${ours.n + 4n}");
+  link netlink { routes "10.77.3.0/24", "10.77.4.0/24"; };
+  transform eax-serpent { }, tinc-transform { };
+};
+`;
+  const host = memoryHost({ "secnet.conf": conf, "alpha.pem": ours.pem, "/dev/urandom": "x" });
+  const { root } = evaluateConfig(conf, { file: "secnet.conf", host });
+  const m = buildMeshConfig(root);
+  assert.equal(m.engine.name, "alpha");
+  assert.equal(m.engine.privateKey.n, ours.n);
+  assert.equal(m.engine.port, 7655);
+  assert.deepEqual(m.listen.addresses, ["192.0.2.1"]);
+  assert.equal(m.engine.mode, "switch");
+  assert.equal(m.device.mode, "switch");
+  assert.equal(m.engine.keyExpire, 40);
+  assert.equal(m.engine.pingInterval, 20);
+  assert.deepEqual(m.engine.subnets, ["10.77.1.0/24"]);
+  const [beta, gamma] = m.engine.hosts;
+  assert.equal(beta!.name, "beta");
+  assert.equal(beta!.publicKey.n, ours.n + 2n);
+  assert.deepEqual(beta!.addresses, [{ host: "192.0.2.2", port: 655 }]);
+  assert.equal(beta!.connectTo, true);
+  assert.equal(beta!.tcpOnly, true);
+  assert.equal(beta!.weight, 5);
+  assert.deepEqual(beta!.transform, DEFAULT_TRANSFORM);
+  assert.equal(gamma!.connectTo, false);
+  assert.deepEqual(gamma!.allowedSubnets, ["10.77.3.0/24", "10.77.4.0/24"]);
+  assert.equal(gamma!.transform.cipher, "serpent-256-eax");
+  assert.deepEqual(
+    new Set(m.device.routes),
+    new Set(["10.77.0.0/16", "10.77.2.0/24", "10.77.3.0/24", "10.77.4.0/24"]),
+  );
+});
