@@ -1,0 +1,215 @@
+/**
+ * Real TUN/TAP devices, in network namespaces of our own. FFI calls affect only the calling
+ * thread's namespace, so the device work runs in a child process (this same file, run with
+ * `deno run ... child <mode>`) started under `unshare --net` or `ip netns exec`.
+ */
+import assert from "node:assert/strict";
+import { openTun, type TunDevice } from "../../ffi/tun_linux.ts";
+import { libc } from "../../ffi/libc.ts";
+import { NetIf } from "../../lib/runtime/netif.ts";
+import { run, skipUnlessPrivileged, sleep, waitFor } from "../support/netns.ts";
+
+const SELF = new URL(import.meta.url).pathname;
+
+function pollIn(fd: number, ms: number): boolean {
+  const pfd = new Uint8Array(8);
+  const dv = new DataView(pfd.buffer);
+  dv.setInt32(0, fd, true);
+  dv.setInt16(4, 1, true);
+  return libc().poll(pfd, 1n, ms) > 0;
+}
+
+/** Turns an ICMP echo request (in an Ethernet frame at off) into the reply, in place. */
+function echoReply(buf: Uint8Array, off: number): boolean {
+  const ip = off + 14;
+  if (buf[off + 12] !== 0x08 || buf[off + 13] !== 0x00) return false;
+  if (buf[ip]! >> 4 !== 4 || buf[ip + 9] !== 1) return false;
+  const ihl = (buf[ip]! & 15) * 4;
+  const icmp = ip + ihl;
+  if (buf[icmp] !== 8) return false;
+  for (let i = 0; i < 4; i++) {
+    const t = buf[ip + 12 + i]!;
+    buf[ip + 12 + i] = buf[ip + 16 + i]!;
+    buf[ip + 16 + i] = t;
+  }
+  buf[icmp] = 0;
+  // Type 8 → 0 raises the one's-complement checksum by 0x0800.
+  let sum = ((buf[icmp + 2]! << 8) | buf[icmp + 3]!) + 0x0800;
+  sum = (sum & 0xffff) + (sum >> 16);
+  buf[icmp + 2] = sum >> 8;
+  buf[icmp + 3] = sum & 0xff;
+  return true;
+}
+
+async function child(mode: string): Promise<void> {
+  const netif = new NetIf();
+  await run(["ip", "link", "set", "lo", "up"]);
+  const out: Record<string, unknown> = {};
+  if (mode === "tun") {
+    const tun = openTun({ name: "tt0", kind: "tun" });
+    out.name = tun.name;
+    await netif.configure({
+      name: tun.name,
+      mtu: 1400,
+      addresses: [{ local: "10.99.0.1", prefixLength: 24 }],
+      routes: ["10.99.1.0/24"],
+    });
+    // (/sys still shows the parent namespace under unshare: ask ip)
+    out.mtu = /mtu (\d+)/.exec((await run(["ip", "link", "show", tun.name])).stdout)?.[1];
+    const ping = new Deno.Command("ping", {
+      args: ["-n", "-c", "3", "-i", "0.2", "-W", "2", "10.99.1.5"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const buf = new Uint8Array(64 + 1600);
+    let requests = 0;
+    const end = performance.now() + 5000;
+    const done = ping.output();
+    let finished = false;
+    done.then(() => (finished = true));
+    while (!finished && performance.now() < end) {
+      if (!pollIn(tun.fd, 20)) {
+        await sleep(0);
+        continue;
+      }
+      for (;;) {
+        const n = tun.readFrame(buf, 64);
+        if (n === 0) break;
+        if (echoReply(buf, 64)) {
+          requests++;
+          tun.writeFrame(buf, 64, n);
+        }
+      }
+      await sleep(0);
+    }
+    const r = await done;
+    const text = new TextDecoder().decode(r.stdout);
+    out.requests = requests;
+    out.received = Number(/(\d+) received/.exec(text)?.[1] ?? -1);
+    out.rx = tun.rxFrames;
+    out.tx = tun.txFrames;
+    tun.close();
+  } else if (mode === "tap") {
+    const tap = openTun({ name: "tt%d", kind: "tap" });
+    out.name = tap.name;
+    await netif.configure({
+      name: tap.name,
+      mtu: 1500,
+      addresses: [{ local: "10.98.0.1", prefixLength: 24 }],
+      routes: [],
+    });
+    const ping = new Deno.Command("ping", {
+      args: ["-n", "-c", "1", "-W", "1", "10.98.0.2"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const buf = new Uint8Array(64 + 1600);
+    const types: number[] = [];
+    const end = performance.now() + 3000;
+    while (types.length < 8 && performance.now() < end) {
+      if (!pollIn(tap.fd, 50)) continue;
+      const n = tap.readFrame(buf, 64);
+      if (n > 0) types.push((buf[64 + 12]! << 8) | buf[64 + 13]!);
+      if (types.includes(0x0806)) break;
+    }
+    await ping.status;
+    out.ethertypes = types;
+    tap.close();
+  } else if (mode === "hold") {
+    const tun: TunDevice = openTun({ name: "tt0", kind: "tun" });
+    await netif.configure({
+      name: tun.name,
+      mtu: 1400,
+      addresses: [{ local: "10.97.0.1", prefixLength: 32, peer: "10.97.0.2" }],
+      routes: ["10.97.5.0/24"],
+    });
+    out.ready = true;
+    console.log(JSON.stringify(out));
+    await sleep(60_000); // killed by the test
+    return;
+  }
+  console.log(JSON.stringify(out));
+}
+
+async function runChild(prefix: string[], mode: string): Promise<Record<string, unknown>> {
+  const r = await run([...prefix, Deno.execPath(), "run", "-A", SELF, "child", mode], {
+    check: false,
+  });
+  const line = r.stdout.trim().split("\n").at(-1) ?? "";
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`child ${mode} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+}
+
+const ignore = skipUnlessPrivileged({ tun: true });
+
+Deno.test({
+  name: "tun: open, configure, read a ping's echo request, write the reply, ping succeeds",
+  ignore,
+  async fn() {
+    const r = await runChild(["unshare", "--net"], "tun");
+    assert.equal(r.name, "tt0");
+    assert.equal(r.mtu, "1400");
+    assert.ok((r.requests as number) >= 3, `saw ${r.requests} echo requests`);
+    assert.equal(r.received, 3, "every ping answered through our replies");
+    assert.ok((r.tx as number) >= 3);
+  },
+});
+
+Deno.test({
+  name: "tap: frames come with their Ethernet header (ARP for an on-link address)",
+  ignore,
+  async fn() {
+    const r = await runChild(["unshare", "--net"], "tap");
+    assert.match(String(r.name), /^tt\d+$/, "template name resolved by the kernel");
+    assert.ok((r.ethertypes as number[]).includes(0x0806), `ethertypes ${r.ethertypes}`);
+  },
+});
+
+Deno.test({
+  name: "tun: kill -9 leaves no interface or route behind, and a restart works",
+  ignore,
+  async fn() {
+    const ns = `tt-rt${crypto.randomUUID().slice(0, 6)}`;
+    await run(["ip", "netns", "add", ns]);
+    const start = () =>
+      new Deno.Command("ip", {
+        args: ["netns", "exec", ns, Deno.execPath(), "run", "-A", SELF, "child", "hold"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+    const readReady = async (p: Deno.ChildProcess) => {
+      const reader = p.stdout.getReader();
+      const { value } = await reader.read();
+      reader.releaseLock();
+      return JSON.parse(new TextDecoder().decode(value)).ready === true;
+    };
+    const routes = async () => (await run(["ip", "-n", ns, "route"], { check: false })).stdout;
+    const link = async () =>
+      (await run(["ip", "-n", ns, "link", "show", "tt0"], { check: false })).code;
+    let p = start();
+    try {
+      assert.ok(await readReady(p));
+      assert.match(await routes(), /10\.97\.5\.0\/24 dev tt0/);
+      p.kill("SIGKILL");
+      await p.status;
+      await p.stdout.cancel();
+      assert.ok(await waitFor(async () => (await link()) !== 0, 3000), "tt0 is gone");
+      assert.doesNotMatch(await routes(), /10\.97\./);
+      p = start();
+      assert.ok(await readReady(p), "restart after kill -9");
+      assert.match(await routes(), /10\.97\.5\.0\/24 dev tt0/);
+    } finally {
+      try {
+        p.kill("SIGKILL");
+      } catch { /* gone */ }
+      await p.status;
+      await p.stdout.cancel().catch(() => {});
+      await run(["ip", "netns", "del", ns], { check: false });
+    }
+  },
+});
+
+if (import.meta.main && Deno.args[0] === "child") await child(Deno.args[1] ?? "tun");
