@@ -300,7 +300,7 @@ export function buildMeshConfig(root: Dict, options: MeshConfigOptions = {}): Me
  * transforms in preference order; the first one tinc can express wins:
  *  - `tinc-transform { cipher; digest; mac-length; compression; }` as written;
  *  - `serpent256-cbc`: serpent-256-cbc + HMAC-SHA256 cut to 16 bytes (tincture nodes only);
- *  - `eax-serpent`: serpent-256-eax, tag of tag-length-bytes (tincture nodes only).
+ *  - `eax-serpent`: Serpent-EAX with its own 16-byte tag, so no HMAC (tincture nodes only).
  * None at all means tincd's default (aes-256-cbc, sha256, MAC 4).
  */
 export function packetTransform(
@@ -326,7 +326,10 @@ export function packetTransform(
     case "serpent256-cbc":
       return { cipher: "serpent-256-cbc", digest: "sha256", macLength: 16, compression: 0 };
     case "eax-serpent":
-      return { cipher: "serpent-256-eax", digest: "none", macLength: t.tagLength, compression: 0 };
+      if (t.tagLength !== 16) {
+        throw new ConfigError(loc, "eax-serpent", "tincture's eax-serpent has a 16-byte tag");
+      }
+      return { cipher: "eax-serpent", digest: "none", macLength: 0, compression: 0 };
   }
 }
 
