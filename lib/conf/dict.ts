@@ -54,8 +54,15 @@ export class Dict {
   /** key → value of its latest entry. */
   readonly #map = new Map<string, List>();
 
-  constructor(parent: Dict | null, env?: ConfEnv) {
+  /**
+   * The configuration's root (what `/a` paths start from). It may still have a parent: the
+   * scope holding tincture's extensions, visible everywhere but free to be shadowed.
+   */
+  readonly isRoot: boolean;
+
+  constructor(parent: Dict | null, env?: ConfEnv, opts: { isRoot?: boolean } = {}) {
     this.parent = parent;
+    this.isRoot = opts.isRoot ?? parent === null;
     const e = env ?? parent?.env;
     if (!e) throw new Error("Dict: a root dictionary needs a ConfEnv");
     this.env = e;
@@ -100,10 +107,11 @@ export class Dict {
     return [...this.#map.keys()].filter((k) => this.lookupPrimitive(k));
   }
 
+  /** secnet's dict_find_root: the configuration root (see `isRoot`). */
   root(): Dict {
-    if (!this.parent) return this;
+    if (this.isRoot || !this.parent) return this;
     let d = this.parent;
-    while (d.parent) d = d.parent;
+    while (!d.isRoot && d.parent) d = d.parent;
     return d;
   }
 }

@@ -43,18 +43,13 @@ export interface EvaluateResult {
 
 /** A root dictionary with every predefined name bound (booleans, builtins, modules). */
 export function newRootDict(env: ConfEnv, opts: { extensions?: boolean } = {}): Dict {
-  if (opts.extensions) {
-    // The extensions sit above the root: visible everywhere, shadowable without a clash.
-    const outer = new Dict(null, env);
-    const root = new Dict(outer);
-    registerCoreBuiltins(root);
-    registerBuiltinModules(root, env.host);
-    registerReadmeExtensions(outer, root);
-    return root;
-  }
-  const root = new Dict(null, env);
+  // tincture's extensions sit in a scope above the root: visible everywhere, and a config
+  // may bind the same names without a duplicate-key error. `/a` paths start at the root.
+  const outer = new Dict(null, env);
+  const root = new Dict(outer, env, { isRoot: true });
   registerCoreBuiltins(root);
   registerBuiltinModules(root, env.host);
+  if (opts.extensions) registerReadmeExtensions(outer, root);
   return root;
 }
 

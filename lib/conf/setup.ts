@@ -11,6 +11,7 @@ import type { Closure } from "./closure.ts";
 import { type Dict, warn } from "./dict.ts";
 import { cfgfatal, EXIT_SETUP, fatal } from "./errors.ts";
 import { dictReadString } from "./read.ts";
+import { SOFT_ROUTES_NEED_ROOT } from "../modules/netlink.ts";
 
 /**
  * Modules that need root privileges record why under this key in `env.shared`
@@ -79,7 +80,8 @@ export function runSetup(root: Dict, opts: { sitesKey?: string } = {}): SetupRes
   }
   const pidfile = dictReadString(system, "pidfile", { required: false, facility: "system", loc });
 
-  const why = env.shared.get(REQUIRE_ROOT_KEY);
+  const why = env.shared.get(REQUIRE_ROOT_KEY) ??
+    (env.shared.get(SOFT_ROUTES_NEED_ROOT) ? "netlink: soft routes" : undefined);
   if (typeof why === "string" && uid !== 0) {
     setupFatal(
       `the configured feature "${why}" requires that secnet retain root privileges while running.`,
