@@ -14,23 +14,8 @@ import type { ControlHooks, DataPlane, PacketKey } from "./engine.ts";
 import type { Node } from "./node.ts";
 import type { PacketTransform } from "./config.ts";
 import { REPLAY_OK, ReplayWindow } from "./replay.ts";
-import { DIGESTS } from "./protocol_auth.ts";
+import { cipherByName, cipherByNid, digestByName, digestByNid } from "../crypto/algorithms.ts";
 import { OPTION_TCPONLY } from "./graph.ts";
-
-function cbc(name: string, nid: number, keyLength: number, block: number): CipherInfo {
-  return { name, nid, keyLength, ivLength: block, blockSize: block, mode: "cbc" };
-}
-
-/** Packet ciphers by NID and by name. */
-export const PACKET_CIPHERS: readonly CipherInfo[] = [
-  { name: "none", nid: 0, keyLength: 0, ivLength: 0, blockSize: 1, mode: "none" },
-  cbc("aes-128-cbc", 419, 16, 16),
-  cbc("aes-192-cbc", 423, 24, 16),
-  cbc("aes-256-cbc", 427, 32, 16),
-  cbc("bf-cbc", 91, 16, 8),
-];
-
-const NONE_DIGEST: DigestInfo = { name: "none", nid: 0, size: 0 };
 
 interface Key {
   material: Uint8Array;
@@ -78,10 +63,8 @@ export class BasicDataPlane implements DataPlane {
 
   newInKey(n: Node): PacketKey {
     const t = this.#transformFor(n);
-    const cipher = PACKET_CIPHERS.find((c) => c.name === t.cipher) ?? PACKET_CIPHERS[3]!;
-    const digest = t.digest === "none"
-      ? NONE_DIGEST
-      : [...DIGESTS.values()].find((d) => d.name === t.digest) ?? DIGESTS.get(672)!;
+    const cipher = cipherByName(t.cipher) ?? cipherByNid(427)!;
+    const digest = digestByName(t.digest) ?? digestByNid(672)!;
     const len = cipher.nid === 0 ? 1 : cipher.keyLength + cipher.ivLength;
     const material = new Uint8Array(len);
     this.control.crypto.randomBytes(material);
@@ -118,7 +101,7 @@ export class BasicDataPlane implements DataPlane {
     macLength: number,
     compression: number,
   ): string | null {
-    const cipher = PACKET_CIPHERS.find((c) => c.nid === cipherNid);
+    const cipher = cipherByNid(cipherNid);
     if (!cipher) return `unknown cipher ${cipherNid}`;
     if (cipher.nid === 0 ? key.length !== 1 : key.length !== cipher.keyLength + cipher.ivLength) {
       return "wrong keylength";
@@ -126,7 +109,7 @@ export class BasicDataPlane implements DataPlane {
     if (!this.control.crypto.supportsCipher(cipher) && cipher.nid !== 0) {
       return "unsupported cipher";
     }
-    const digest = digestNid === 0 ? NONE_DIGEST : DIGESTS.get(digestNid);
+    const digest = digestByNid(digestNid);
     if (!digest) return `unknown digest ${digestNid}`;
     if (macLength < 0 || macLength > digest.size) return "bogus MAC length";
     if (compression !== 0) return "compression not supported by the basic data plane";

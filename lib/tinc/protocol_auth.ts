@@ -9,6 +9,7 @@ import type { CipherInfo, DigestInfo } from "../crypto/types.ts";
 import type { MetaConnection } from "./meta_connection.ts";
 import type { TincEngine } from "./engine.ts";
 import { ALL, Request } from "./request.ts";
+import { cipherByNid, digestByNid, isStreamMode } from "../crypto/algorithms.ts";
 import { bytesToHex, hexToBytes, scan } from "./scan.ts";
 import { checkId } from "./names.ts";
 import {
@@ -26,27 +27,21 @@ import { sendAddSubnet } from "./protocol_subnet.ts";
 /** Protocol version 17 (PROT_CURRENT in 1.0). */
 export const PROT_CURRENT = 17;
 
-function cfb(name: string, nid: number, keyLength: number): CipherInfo {
-  return { name, nid, keyLength, ivLength: 16, blockSize: 1, mode: "cfb" };
+/** The meta cipher we send: aes-256-cfb (429), as 1.0.36 with its default Cipher. */
+export const META_CIPHER_SENT = cipherByNid(429)!;
+/** The meta digest we send: sha256 (672). */
+export const META_DIGEST_SENT = digestByNid(672)!;
+
+/** A METAKEY cipher NID we accept: any stream mode the backend has (421/425/429 at least). */
+export function metaCipher(e: TincEngine, nid: number): CipherInfo | null {
+  const c = nid === 0 ? undefined : cipherByNid(nid);
+  return c && isStreamMode(c) && e.crypto.supportsCipher(c) ? c : null;
 }
 
-/** Meta stream ciphers we accept in METAKEY, by NID. We send aes-256-cfb. */
-export const META_CIPHERS: ReadonlyMap<number, CipherInfo> = new Map([
-  [421, cfb("aes-128-cfb", 421, 16)],
-  [425, cfb("aes-192-cfb", 425, 24)],
-  [429, cfb("aes-256-cfb", 429, 32)],
-]);
-
-/** Digests we know, by NID (METAKEY and ANS_KEY). */
-export const DIGESTS: ReadonlyMap<number, DigestInfo> = new Map([
-  [4, { name: "md5", nid: 4, size: 16 }],
-  [64, { name: "sha1", nid: 64, size: 20 }],
-  [672, { name: "sha256", nid: 672, size: 32 }],
-  [674, { name: "sha512", nid: 674, size: 64 }],
-]);
-
-export const META_CIPHER_SENT = META_CIPHERS.get(429)!;
-export const META_DIGEST_SENT = DIGESTS.get(672)!;
+/** A digest NID tincd's OpenSSL resolves (0 = none is refused by METAKEY). */
+export function metaDigest(nid: number): DigestInfo | null {
+  return nid === 0 ? null : digestByNid(nid) ?? null;
+}
 
 export function sendId(e: TincEngine, c: MetaConnection): void {
   e.send(c, `${Request.ID} ${e.config.name} ${PROT_CURRENT}`);
@@ -122,14 +117,14 @@ export function metakeyHandler(e: TincEngine, c: MetaConnection, line: string): 
   const encrypted = hexToBytes(hex, len);
   if (!encrypted) return e.bad(c, "METAKEY", "invalid key");
   const k = e.crypto.rsaPrivate(e.config.privateKey, encrypted);
-  const cipher = META_CIPHERS.get(cipherNid);
-  if (!cipher || !e.crypto.supportsCipher(cipher)) {
+  const cipher = metaCipher(e, cipherNid);
+  if (!cipher) {
     e.log.log("error", "protocol", `${c.name} (${c.hostname}) uses unknown cipher ${cipherNid}`);
     return false;
   }
   const { cipherKey, iv } = tailKeyIv(k, cipher);
   c.startDecrypt(e.crypto.streamCipher(cipher, cipherKey, iv, false));
-  const digest = DIGESTS.get(digestNid);
+  const digest = metaDigest(digestNid);
   if (!digest) {
     e.log.log("error", "protocol", `${c.name} (${c.hostname}) uses unknown digest ${digestNid}`);
     return false;
