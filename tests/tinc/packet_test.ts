@@ -24,11 +24,11 @@ import { STUB_ALGORITHMS, stubBackend } from "./_stub_crypto.ts";
 interface UdpVector {
   kind: string;
   "key_material_hex(aes key 32 | iv 16)": string;
-  datagram_hex: string;
+  "datagram_hex": string;
   "plaintext_hex(seqno|frame)": string;
   seqno: number;
-  frame_len: number;
-  pkcs7_pad: number;
+  "frame_len": number;
+  "pkcs7_pad": number;
 }
 const vectors = JSON.parse(
   await Deno.readTextFile(new URL("../../../shared/tinc/vectors.json", import.meta.url)),
@@ -59,13 +59,13 @@ Deno.test("real tincd datagrams decode byte for byte and re-encode identically",
   assert.equal(vectors.udp.length, 2);
   for (const v of vectors.udp) {
     const material = fromHex(v["key_material_hex(aes key 32 | iv 16)"])!;
-    const datagram = fromHex(v.datagram_hex)!;
+    const datagram = fromHex(v["datagram_hex"])!;
     const plain = fromHex(v["plaintext_hex(seqno|frame)"])!;
     const { rx, tx } = channelsFor(material);
     const codec = new PacketCodec();
     const out = new Uint8Array(MAX_DATAGRAM + 128);
     const n = codec.decode(rx.inKey, datagram, 0, datagram.length, out, 0);
-    assert.equal(n, v.frame_len, v.kind);
+    assert.equal(n, v["frame_len"], v.kind);
     assert.equal(codec.seqno, v.seqno);
     assert.equal(toHex(out.subarray(0, n)), toHex(plain.subarray(4)));
     // a probe has ethertype 0
@@ -86,7 +86,7 @@ Deno.test("real tincd datagrams decode byte for byte and re-encode identically",
 Deno.test("decode rejects in tincd's order: no key, short, MAC, padding", () => {
   const v = vectors.udp[1]!;
   const material = fromHex(v["key_material_hex(aes key 32 | iv 16)"])!;
-  const datagram = fromHex(v.datagram_hex)!;
+  const datagram = fromHex(v["datagram_hex"])!;
   const { rx } = channelsFor(material);
   const codec = new PacketCodec();
   const out = new Uint8Array(MAX_DATAGRAM + 128);
