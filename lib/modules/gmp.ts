@@ -117,7 +117,11 @@ function strongLucas(n: bigint): boolean {
   }
   const P = 1n, Q = (1n - D) / 4n;
   const mod = (x: bigint) => ((x % n) + n) % n;
-  const half = (x: bigint) => mod((x & 1n) ? x + n : x) >> 1n;
+  const half = (x: bigint) => {
+    let y = mod(x);
+    if (y & 1n) y += n;
+    return y >> 1n;
+  };
   let d = n + 1n, s = 0;
   while ((d & 1n) === 0n) {
     d >>= 1n;

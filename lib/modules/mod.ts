@@ -20,9 +20,9 @@ import { registerNullNetlink } from "./netlink.ts";
 import { registerPrivcache, registerPubkeys } from "./pubkeys.ts";
 import { registerRandom } from "./random.ts";
 import { registerResolver } from "./resolver.ts";
-import { registerRsa } from "./rsa.ts";
+import { registerRsa, registerTincPublicKey } from "./rsa.ts";
 import { registerSite } from "./site.ts";
-import { registerTransforms } from "./transform.ts";
+import { registerTincTransform, registerTransforms } from "./transform.ts";
 import { registerTun } from "./tun.ts";
 import { registerUserv } from "./userv.ts";
 
@@ -34,15 +34,18 @@ export const EXTENSION_CLOSURES = ["tinc-transform", "tinc-public-key"] as const
  * `host` parameter is accepted for callers that pass it and is otherwise unused.
  */
 export function registerBuiltinModules(root: Dict, _host?: ConfHost): void {
+  // The extensions live above the root when there is such a dictionary, so a secnet config
+  // that binds the same names at its root still works.
+  registerExtensionModules(root.parent ?? root);
   registerPubkeys(root); // make-public
   registerResolver(root); // adns
   registerRandom(root); // randomfile
   registerComm(root); // udp, polypath
   registerBuffer(root); // sysbuffer
   registerSite(root);
-  registerTransforms(root); // eax-serpent, serpent256-cbc, tinc-transform
+  registerTransforms(root); // eax-serpent, serpent256-cbc
   registerNullNetlink(root);
-  registerRsa(root); // rsa-private, rsa-public, tinc-public-key
+  registerRsa(root); // rsa-private, rsa-public
   registerDh(root);
   registerHash(root, "md5");
   registerUserv(root);
@@ -50,4 +53,10 @@ export function registerBuiltinModules(root: Dict, _host?: ConfHost): void {
   registerHash(root, "sha1");
   registerLog(root); // logfile, syslog
   registerPrivcache(root); // priv-cache, load-private
+}
+
+/** tincture's extension closures: `tinc-transform`, `tinc-public-key`. */
+export function registerExtensionModules(dict: Dict): void {
+  registerTincTransform(dict);
+  registerTincPublicKey(dict);
 }

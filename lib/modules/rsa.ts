@@ -234,8 +234,10 @@ export function registerRsa(root: Dict): void {
     };
     return closureList("SIGPUBKEY", "rsapub", spec);
   });
+}
 
-  // tincture extension: a tinc hosts file's public key.
+/** tincture extension `tinc-public-key(FILE)`: a tinc hosts file's public key. */
+export function registerTincPublicKey(root: Dict): void {
   defineClosure(root, "tinc-public-key", (_self, loc, context, args) => {
     const fac = "tinc-public-key";
     const i = args[0];

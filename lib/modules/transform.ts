@@ -209,7 +209,10 @@ export function registerTransforms(root: Dict): void {
     };
     return closureList("TRANSFORM", "serpent-cbc256", spec);
   });
+}
 
+/** tincture extension `tinc-transform { cipher; digest; mac-length; compression; }`. */
+export function registerTincTransform(root: Dict): void {
   defineClosure(root, "tinc-transform", (_self, loc, _context, args) => {
     const fac = "tinc-transform";
     const d = args.length === 0
