@@ -41,6 +41,11 @@ function echoReply(buf: Uint8Array, off: number): boolean {
   return true;
 }
 
+/** The child's one line of results on stdout. */
+function say(out: Record<string, unknown>): void {
+  Deno.stdout.writeSync(new TextEncoder().encode(JSON.stringify(out) + "\n"));
+}
+
 async function child(mode: string): Promise<void> {
   const netif = new NetIf();
   await run(["ip", "link", "set", "lo", "up"]);
@@ -124,11 +129,11 @@ async function child(mode: string): Promise<void> {
       routes: ["10.97.5.0/24"],
     });
     out.ready = true;
-    console.log(JSON.stringify(out));
+    say(out);
     await sleep(60_000); // killed by the test
     return;
   }
-  console.log(JSON.stringify(out));
+  say(out);
 }
 
 async function runChild(prefix: string[], mode: string): Promise<Record<string, unknown>> {
