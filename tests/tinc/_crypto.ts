@@ -194,3 +194,27 @@ function cfb128(c: CipherInfo, key: Uint8Array, iv: Uint8Array, encrypt: boolean
     free() {},
   };
 }
+
+/** A fresh RSA key with its PKCS#1 PEM forms (for tincd's rsa_key.priv and hosts files). */
+export function generateRsaPem(
+  bits = 2048,
+): { key: RsaPrivateKey; privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = nc.generateKeyPairSync("rsa", { modulusLength: bits });
+  const j = privateKey.export({ format: "jwk" }) as Record<string, string>;
+  const n = b64u(j.n!);
+  return {
+    key: {
+      n,
+      e: b64u(j.e!),
+      d: b64u(j.d!),
+      p: b64u(j.p!),
+      q: b64u(j.q!),
+      dp: b64u(j.dp!),
+      dq: b64u(j.dq!),
+      qinv: b64u(j.qi!),
+      size: Math.ceil(n.toString(16).length / 2),
+    },
+    privatePem: privateKey.export({ type: "pkcs1", format: "pem" }) as string,
+    publicPem: publicKey.export({ type: "pkcs1", format: "pem" }) as string,
+  };
+}

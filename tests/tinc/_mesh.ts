@@ -63,6 +63,7 @@ export class MemoryLog implements Logger {
   }
   log(level: LogLevel, _cat: string, message: string): void {
     this.lines.push(`${level}: ${message}`);
+    // deno-lint-ignore no-console
     if (Deno.env.get("TINCTURE_LOG")) console.error(`[${this.prefix}] ${level}: ${message}`);
   }
   has(re: RegExp): boolean {
