@@ -256,6 +256,9 @@ async function runMesh(
     sink.reopen();
     plane.reopenLogs();
     reloadConfig(options, log).then((engine) => {
+      // Re-reading the config (node compat code in the closures) re-arms Deno's SIGUSR1
+      // inspector trigger: disarm it again.
+      ignoreSignal(SIGUSR1);
       if (engine) plane.reload(engine);
     });
   };
