@@ -21,7 +21,11 @@ export function evalConf(
 }
 
 /** The error evaluation throws (fails the test if it accepts). */
-export function rejects(src: string, files: Files = {}, opts: { dirs?: string[] } = {}): ConfigError {
+export function rejects(
+  src: string,
+  files: Files = {},
+  opts: { dirs?: string[] } = {},
+): ConfigError {
   try {
     evalConf(src, files, opts);
   } catch (e) {

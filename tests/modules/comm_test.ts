@@ -21,13 +21,22 @@ Deno.test("udp: spec with defaults, addresses, proxy; buffer from a parent", () 
 });
 
 Deno.test("udp: errors", () => {
-  assertError(rejects("c = udp { port 4000; };"), "udp", 'required parameter "buffer" not found', 1);
+  assertError(
+    rejects("c = udp { port 4000; };"),
+    "udp",
+    'required parameter "buffer" not found',
+    1,
+  );
   assertError(
     rejects("c = udp { buffer logfile { }; };"),
     "udp",
     '"buffer" is the wrong type of closure (expected BUFFER, got LOG)',
   );
-  assertError(rejects('c = udp { buffer sysbuffer(); port "1"; };'), "udp", '"port" must be a number');
+  assertError(
+    rejects('c = udp { buffer sysbuffer(); port "1"; };'),
+    "udp",
+    '"port" must be a number',
+  );
   const many = rejects('c = udp { buffer sysbuffer(); address "::1","::2","::3","::4"; };');
   assertError(many, "udp", "`address' must be 1..3 addresses");
   assert.equal(many.silent, true);
@@ -70,7 +79,11 @@ Deno.test("polypath: patterns checked up to the first that matches ' '", () => {
     "polypath",
     '"permit-loopback" must be a boolean',
   );
-  assertError(rejects('c = polypath { buffer sysbuffer(); port "x"; };'), "udp", '"port" must be a number');
+  assertError(
+    rejects('c = polypath { buffer sysbuffer(); port "x"; };'),
+    "udp",
+    '"port" must be a number',
+  );
 });
 
 Deno.test("fnmatch", () => {

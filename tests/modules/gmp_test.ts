@@ -17,7 +17,7 @@ Deno.test("isProbablePrime agrees with a sieve below 30000", () => {
   const N = 30000;
   const composite = new Uint8Array(N + 1);
   for (let i = 2; i * i <= N; i++) {
-    if (!composite[i]) for (let j = i * i; j <= N; j += i) composite[j] = 1;
+    if (!composite[i]) { for (let j = i * i; j <= N; j += i) composite[j] = 1; }
   }
   for (let i = 0; i <= N; i++) {
     assert.equal(isProbablePrime(BigInt(i)), i >= 2 && !composite[i], String(i));

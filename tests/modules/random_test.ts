@@ -13,7 +13,12 @@ Deno.test("randomfile: opens (checks) the file; blocking flag", () => {
 
 Deno.test("randomfile: errors", () => {
   assertError(rejects("r = randomfile();"), "randomsource", "requires a filename", 1);
-  assertError(rejects("\nr = randomfile(5);"), "randomsource", "filename (arg1) must be a string", 2);
+  assertError(
+    rejects("\nr = randomfile(5);"),
+    "randomsource",
+    "filename (arg1) must be a string",
+    2,
+  );
   assertError(
     rejects('r = randomfile("rnd", 1);', { rnd: "x" }),
     "randomsource",
