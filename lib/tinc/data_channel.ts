@@ -10,7 +10,7 @@
  * - `generateInKey(ch, backend, params)`: fresh random key‖iv for traffic from the node
  *   (send_ans_key); resets the replay state; returns the ANS_KEY fields (uppercase hex, NIDs,
  *   MAC length, compression).
- * - `installOutKey(ch, backend, algorithms, hex, cipherNid, digestNid, macLength, compression)`:
+ * - `installOutKey(ch, backend, algorithms, material, cipherNid, digestNid, macLength, compression)`:
  *   validates like ans_key_h and installs the node's key (sent seqno back to 0). Returns null on
  *   success, or the reason it was refused (the key then stays invalid; not a connection error).
  * - `setInKey(ch, backend, params, material)`: the same with given material (tests, vectors).
@@ -21,6 +21,7 @@
  */
 import type { CipherInfo, CryptoBackend, DigestInfo, Mac, PacketCipher } from "../crypto/types.ts";
 import type { PacketTransform } from "./config.ts";
+import { cipherByName, cipherByNid, digestByName, digestByNid } from "../crypto/algorithms.ts";
 import { validCompressionLevel } from "./compress.ts";
 import { PmtuState } from "./pmtu.ts";
 import { ReplayWindow } from "./replay.ts";
@@ -32,6 +33,14 @@ export interface AlgorithmTable {
   cipherByName(name: string): CipherInfo | null;
   digestByName(name: string): DigestInfo | null;
 }
+
+/** The project's tables (lib/crypto/algorithms.ts). */
+export const ALGORITHMS: AlgorithmTable = {
+  cipherByNid: (nid) => cipherByNid(nid) ?? null,
+  digestByNid: (nid) => digestByNid(nid) ?? null,
+  cipherByName: (name) => cipherByName(name) ?? null,
+  digestByName: (name) => digestByName(name) ?? null,
+};
 
 /** What a packet key is: cipher/digest null mean "none" (NID 0). */
 export interface KeyParams {
@@ -62,6 +71,8 @@ export interface OutKey {
 }
 
 export interface AnsKeyFields {
+  /** key‖iv as generated (ANS_KEY carries it as uppercase hex). */
+  readonly material: Uint8Array;
   readonly keyHex: string;
   readonly cipherNid: number;
   readonly digestNid: number;
@@ -160,6 +171,7 @@ export function generateInKey(
   backend.randomBytes(material);
   setInKey(ch, backend, params, material);
   return {
+    material,
     keyHex: toHex(material),
     cipherNid: params.cipher?.nid ?? 0,
     digestNid: params.digest?.nid ?? 0,
@@ -185,7 +197,7 @@ export function installOutKey(
   ch: DataChannel,
   backend: CryptoBackend,
   algorithms: AlgorithmTable,
-  keyHex: string,
+  material: Uint8Array,
   cipherNid: number,
   digestNid: number,
   macLength: number,
@@ -195,16 +207,14 @@ export function installOutKey(
   let cipher: CipherInfo | null = null;
   if (cipherNid) {
     cipher = algorithms.cipherByNid(cipherNid);
-    if (!cipher) return `unknown cipher ${cipherNid}`;
+    if (!cipher || cipher.mode === "none") return `unknown cipher ${cipherNid}`;
     if (!backend.supportsCipher(cipher)) return `unsupported cipher ${cipher.name}`;
   }
-  const material = fromHex(keyHex);
-  if (!material) return "bad key hex";
   if (material.length !== keyLength(cipher)) return "wrong keylength";
   let digest: DigestInfo | null = null;
   if (digestNid) {
     digest = algorithms.digestByNid(digestNid);
-    if (!digest) return `unknown digest ${digestNid}`;
+    if (!digest || digest.size === 0) return `unknown digest ${digestNid}`;
     if (!Number.isInteger(macLength) || macLength > digest.size || macLength < 0) {
       return "bogus MAC length";
     }
@@ -217,7 +227,13 @@ export function installOutKey(
   } catch (e) {
     return `error during initialisation of key: ${e instanceof Error ? e.message : String(e)}`;
   }
-  ch.outKey = { params, material, cipher: ctx.cipher, mac: ctx.mac, sentSeqno: 0 };
+  ch.outKey = {
+    params,
+    material: material.slice(),
+    cipher: ctx.cipher,
+    mac: ctx.mac,
+    sentSeqno: 0,
+  };
   return null;
 }
 

@@ -45,7 +45,7 @@ function channelsFor(material: Uint8Array, params = defaults) {
     tx,
     backend,
     STUB_ALGORITHMS,
-    toHex(material),
+    material,
     params.cipher?.nid ?? 0,
     params.digest?.nid ?? 0,
     params.macLength,
