@@ -64,7 +64,7 @@ function scanInt(s: string): number | null {
     v = v * 10 + (c - 0x30);
     i++;
   }
-  if (i === start || i !== s.length || v > 0x7fffffff) return null;
+  if (i === start || i !== s.length || v > (neg ? 0x80000000 : 0x7fffffff)) return null;
   return neg ? -v : v;
 }
 

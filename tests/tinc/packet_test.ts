@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  ALGORITHMS,
   DataChannel,
   fromHex,
   installOutKey,
@@ -19,7 +20,18 @@ import {
 } from "../../lib/tinc/packet.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM } from "../../lib/tinc/types.ts";
 import { DEFAULT_TRANSFORM } from "../../lib/tinc/config.ts";
-import { STUB_ALGORITHMS, stubBackend } from "./_stub_crypto.ts";
+import { BuiltinBackend, type CryptoBackend, OpensslBackend } from "../../lib/crypto/mod.ts";
+
+/** Both real backends (openssl only where libcrypto loads). */
+function backends(): CryptoBackend[] {
+  const list: CryptoBackend[] = [new BuiltinBackend()];
+  try {
+    list.unshift(new OpensslBackend());
+  } catch {
+    // no libcrypto here: builtin only
+  }
+  return list;
+}
 
 interface UdpVector {
   kind: string;
@@ -34,17 +46,16 @@ const vectors = JSON.parse(
   await Deno.readTextFile(new URL("../../../shared/tinc/vectors.json", import.meta.url)),
 ) as { udp: UdpVector[] };
 
-const backend = stubBackend();
-const defaults = resolveParams(STUB_ALGORITHMS, DEFAULT_TRANSFORM) as KeyParams;
+const defaults = resolveParams(ALGORITHMS, DEFAULT_TRANSFORM) as KeyParams;
 
-function channelsFor(material: Uint8Array, params = defaults) {
+function channelsFor(backend: CryptoBackend, material: Uint8Array, params = defaults) {
   const rx = new DataChannel(16);
   setInKey(rx, backend, params, material);
   const tx = new DataChannel(16);
   const err = installOutKey(
     tx,
     backend,
-    STUB_ALGORITHMS,
+    ALGORITHMS,
     material,
     params.cipher?.nid ?? 0,
     params.digest?.nid ?? 0,
@@ -57,37 +68,43 @@ function channelsFor(material: Uint8Array, params = defaults) {
 
 Deno.test("real tincd datagrams decode byte for byte and re-encode identically", () => {
   assert.equal(vectors.udp.length, 2);
-  for (const v of vectors.udp) {
-    const material = fromHex(v["key_material_hex(aes key 32 | iv 16)"])!;
-    const datagram = fromHex(v["datagram_hex"])!;
-    const plain = fromHex(v["plaintext_hex(seqno|frame)"])!;
-    const { rx, tx } = channelsFor(material);
-    const codec = new PacketCodec();
-    const out = new Uint8Array(MAX_DATAGRAM + 128);
-    const n = codec.decode(rx.inKey, datagram, 0, datagram.length, out, 0);
-    assert.equal(n, v["frame_len"], v.kind);
-    assert.equal(codec.seqno, v.seqno);
-    assert.equal(toHex(out.subarray(0, n)), toHex(plain.subarray(4)));
-    // a probe has ethertype 0
-    if (v.kind === "probe") assert.equal(out[12]! | out[13]!, 0);
+  for (const backend of backends()) {
+    for (const v of vectors.udp) {
+      const material = fromHex(v["key_material_hex(aes key 32 | iv 16)"])!;
+      const datagram = fromHex(v["datagram_hex"])!;
+      const plain = fromHex(v["plaintext_hex(seqno|frame)"])!;
+      const { rx, tx } = channelsFor(backend, material);
+      const codec = new PacketCodec();
+      const out = new Uint8Array(MAX_DATAGRAM + 128);
+      const n = codec.decode(rx.inKey, datagram, 0, datagram.length, out, 0);
+      assert.equal(n, v["frame_len"], v.kind);
+      assert.equal(codec.seqno, v.seqno);
+      assert.equal(toHex(out.subarray(0, n)), toHex(plain.subarray(4)));
+      // a probe has ethertype 0
+      if (v.kind === "probe") assert.equal(out[12]! | out[13]!, 0);
 
-    const frame = new Uint8Array(FRAME_HEADROOM + n);
-    frame.set(out.subarray(0, n), FRAME_HEADROOM);
-    tx.outKey!.sentSeqno = v.seqno - 1;
-    const enc = new Uint8Array(MAX_DATAGRAM + 128);
-    const m = codec.encode(tx.outKey!, frame, FRAME_HEADROOM, n, enc, 0);
-    assert.equal(tx.outKey!.sentSeqno, v.seqno);
-    assert.equal(toHex(enc.subarray(0, m)), toHex(datagram));
-    // the same datagram again is a replay
-    assert.equal(codec.decode(rx.inKey, datagram, 0, datagram.length, out, 0), DROP_REPLAY);
+      const frame = new Uint8Array(FRAME_HEADROOM + n);
+      frame.set(out.subarray(0, n), FRAME_HEADROOM);
+      tx.outKey!.sentSeqno = v.seqno - 1;
+      const enc = new Uint8Array(MAX_DATAGRAM + 128);
+      const m = codec.encode(tx.outKey!, frame, FRAME_HEADROOM, n, enc, 0);
+      assert.equal(tx.outKey!.sentSeqno, v.seqno);
+      assert.equal(toHex(enc.subarray(0, m)), toHex(datagram));
+      // the same datagram again is a replay
+      assert.equal(codec.decode(rx.inKey, datagram, 0, datagram.length, out, 0), DROP_REPLAY);
+    }
   }
 });
 
 Deno.test("decode rejects in tincd's order: no key, short, MAC, padding", () => {
+  for (const backend of backends()) rejects(backend);
+});
+
+function rejects(backend: CryptoBackend) {
   const v = vectors.udp[1]!;
   const material = fromHex(v["key_material_hex(aes key 32 | iv 16)"])!;
   const datagram = fromHex(v["datagram_hex"])!;
-  const { rx } = channelsFor(material);
+  const { rx } = channelsFor(backend, material);
   const codec = new PacketCodec();
   const out = new Uint8Array(MAX_DATAGRAM + 128);
   assert.equal(codec.decode(null, datagram, 0, datagram.length, out, 0), DROP_NO_KEY);
@@ -100,35 +117,52 @@ Deno.test("decode rejects in tincd's order: no key, short, MAC, padding", () => 
   assert.equal(codec.verifyMac(rx.inKey, datagram, 0, datagram.length), true);
   // No MAC: a flipped last ciphertext byte breaks the PKCS#7 padding instead.
   const noMac = { ...defaults, macLength: 0 };
-  const { rx: rx2, tx: tx2 } = channelsFor(material, noMac);
+  const { rx: rx2, tx: tx2 } = channelsFor(backend, material, noMac);
   const frame = new Uint8Array(FRAME_HEADROOM + 100).fill(7);
   const enc = new Uint8Array(MAX_DATAGRAM + 128);
   const m = codec.encode(tx2.outKey!, frame, FRAME_HEADROOM, 100, enc, 0);
   assert.equal(m, 112);
   enc[m - 1]! ^= 0x55;
   assert.equal(codec.decode(rx2.inKey, enc, 0, m, out, 0), DROP_DECRYPT);
-});
+}
 
 Deno.test("round trips over ciphers, digests, MAC lengths and compression levels", () => {
+  for (const backend of backends()) roundTrips(backend);
+});
+
+function roundTrips(backend: CryptoBackend) {
   const codec = new PacketCodec();
   const out = new Uint8Array(MAX_DATAGRAM + 128);
   const enc = new Uint8Array(MAX_DATAGRAM + 128);
-  for (const cipher of ["aes-256-cbc", "aes-128-cbc", "aes-256-ctr", "none"]) {
+  for (
+    const cipher of [
+      "aes-256-cbc",
+      "aes-128-cbc",
+      "aes-256-cfb",
+      "aes-256-ctr",
+      "bf-cbc",
+      "serpent-256-cbc",
+      "eax-serpent",
+      "none",
+    ]
+  ) {
     for (
       const [digest, mac] of [["sha256", 4], ["sha1", 20], ["sha512", 64], ["none", 0]] as const
     ) {
       for (const compression of [0, 1, 9, 10, 11]) {
-        const params = resolveParams(STUB_ALGORITHMS, {
+        const params = resolveParams(ALGORITHMS, {
           cipher,
           digest,
           macLength: mac,
           compression,
         }) as KeyParams;
+        assert.equal(typeof params, "object", cipher);
+        if (params.cipher && !backend.supportsCipher(params.cipher)) continue;
         const material = new Uint8Array(
           params.cipher ? params.cipher.keyLength + params.cipher.ivLength : 1,
         );
         backend.randomBytes(material);
-        const { rx, tx } = channelsFor(material, params);
+        const { rx, tx } = channelsFor(backend, material, params);
         for (const len of [14, 60, 1400, 1518]) {
           const frame = new Uint8Array(FRAME_HEADROOM + len);
           for (let i = 0; i < len; i++) frame[FRAME_HEADROOM + i] = (i * 7) % 13;
@@ -142,11 +176,11 @@ Deno.test("round trips over ciphers, digests, MAC lengths and compression levels
       }
     }
   }
-});
+}
 
 Deno.test("far-future packets are dropped W/4 times, then accepted", () => {
   const material = new Uint8Array(48).fill(3);
-  const { rx, tx } = channelsFor(material);
+  const { rx, tx } = channelsFor(backends()[0]!, material);
   const codec = new PacketCodec();
   const out = new Uint8Array(MAX_DATAGRAM + 128);
   const enc = new Uint8Array(MAX_DATAGRAM + 128);
