@@ -327,3 +327,11 @@ export class Harness {
     }
   }
 }
+
+/** Accepts `name`, completes the handshake and sends its edge back so it is reachable. */
+export function activePeer(h: Harness, name: string, ip: string, opts: PeerOptions = {}): Peer {
+  const p = h.accept(name, ip, opts);
+  if (!p.active) throw new Error(`handshake with ${name} failed:\n${h.log.lines.join("\n")}`);
+  p.send(`12 ${(0x1000 + h.peers.size).toString(16)} ${name} ${h.spec.name} ${h.spec.ip} 655 c 5`);
+  return p;
+}
