@@ -30,8 +30,12 @@ import { type ConfToken, EOF, Key, NumberLit, PUNCTUATION, Stray, StringLit } fr
 
 /** secnet's MAX_INCLUDE_DEPTH: the main file plus at most 10 nested includes. */
 export const MAX_INCLUDE_DEPTH = 10;
-/** A bound on tokens so a huge input fails clearly instead of exhausting memory. */
-export const DEFAULT_MAX_TOKENS = 8_000_000;
+/**
+ * A bound on tokens so a huge input fails clearly instead of exhausting memory (a token and
+ * its share of the parse tree cost about 600 bytes). A 10,000-site configuration is about
+ * 400,000 tokens.
+ */
+export const DEFAULT_MAX_TOKENS = 2_000_000;
 
 export interface ScanOptions {
   /** Name of the main file as the user gave it (`-` for stdin). */
@@ -50,7 +54,7 @@ export interface ScanResult {
    */
   readonly errors: Array<{ seq: number; error: ConfigError }>;
   /** A fatal error that stopped the lexer before token `seq` was scanned. */
-  readonly fatal?: { seq: number; error: ConfigError };
+  readonly fatal?: { seq: number; error: ConfigError; tooLarge?: boolean };
 }
 
 interface Frame {
@@ -104,10 +108,13 @@ export function scanConfig(input: Uint8Array, opts: ScanOptions): ScanResult {
     const b = f.bytes;
     if (tokens.length >= maxTokens) {
       fatal = {
+        tooLarge: true,
         seq: tokens.length,
-        error: includeError(
+        error: new ConfigError(
           { file: f.file, line: f.line },
-          `configuration too large (more than ${maxTokens} tokens)`,
+          "conffile",
+          `configuration too large (more than ${maxTokens} tokens; tincture's limit)`,
+          { kind: "fatal", exitCode: 2 },
         ),
       };
       endOfInput(f);

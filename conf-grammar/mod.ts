@@ -51,6 +51,8 @@ export function parseConfig(
   opts: ScanOptions & { readonly maxNesting?: number },
 ): ParseResult {
   const scan = scanConfig(input, opts);
+  // Our own size limit: not worth parsing millions of tokens just to order the errors.
+  if (scan.fatal?.tooLarge) return { ok: false, errors: [scan.fatal.error] };
   const tooDeep = findExcessNesting(scan.tokens, opts.maxNesting ?? MAX_NESTING);
   if (tooDeep && (!scan.fatal || tooDeep.seq < scan.fatal.seq)) {
     // Stop the token stream there: the parser reports any syntax error before it first.
