@@ -58,7 +58,7 @@ import {
   sendReqKey,
 } from "./protocol_key.ts";
 import { pingHandler, pongHandler, sendPing, tcpPacketHandler } from "./protocol_misc.ts";
-import { BasicDataPlane } from "./basic_data_plane.ts";
+import { PacketPath } from "./packet_path.ts";
 
 export interface EngineDeps {
   readonly crypto: CryptoBackend;
@@ -66,7 +66,7 @@ export interface EngineDeps {
   readonly log: Logger;
   /** The time the engine is created (ms, monotonic). */
   readonly now: number;
-  /** Replaces the built-in data plane (lib/tinc/packet_path.ts plugs in here). */
+  /** Replaces the data plane (default: lib/tinc/packet_path.ts PacketPath). */
   readonly dataPlane?: (control: ControlHooks) => DataPlane;
 }
 
@@ -146,6 +146,8 @@ export interface ControlHooks {
   /** Switch mode: a MAC we learned locally (announce) or that expired (withdraw). */
   learnMac(s: Subnet, now: number): void;
   forgetMac(s: Subnet): void;
+  /** Forces a KeyExpire at the next tick (a node's seqno passed MAX_SEQNO). */
+  rekey(): void;
 }
 
 /** Bounds against a flood from one peer. */
@@ -282,7 +284,7 @@ export class TincEngine {
       packet: (c, buf, off, len) => this.#receiveTcpPacket(c, buf, off, len),
     };
     const hooks = this.#controlHooks();
-    this.dataPlane = deps.dataPlane ? deps.dataPlane(hooks) : new BasicDataPlane(hooks);
+    this.dataPlane = deps.dataPlane ? deps.dataPlane(hooks) : new PacketPath(hooks);
     for (const text of config.subnets) {
       const s = parseSubnet(text);
       if (!s) {
@@ -928,6 +930,10 @@ export class TincEngine {
         e.addSubnet(me, s);
         me.subnets.get(key)!.expires = now + e.config.macExpire * 1000;
         sendAddSubnet(e, null, me, s);
+      },
+      rekey: () => {
+        e.#keyExpires = e.now;
+        e.#lastPingCheck = Math.min(e.#lastPingCheck, e.now - e.pingTimeout * 1000);
       },
       forgetMac: (s) => {
         const me = e.graph.myself;

@@ -36,7 +36,8 @@ Deno.test("two engines: handshake, edges, subnets, keys", () => {
 Deno.test("two engines: frames cross over UDP in both directions", () => {
   const m = twoNodes();
   m.net.start();
-  m.net.advance(1000);
+  // PMTU discovery runs first (frames above minmtu go over TCP until then).
+  m.net.advance(15_000);
   const udpBefore = m.hosts.alpha!.stats.udpSent;
   const f1 = ipv4Frame("10.77.0.1", "10.77.0.2", 64);
   m.hosts.alpha!.tun.inject(f1);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { activePeer, Harness } from "./_peer.ts";
 import type { NodeSpec } from "./_mesh.ts";
 import type { DataPlane } from "../../lib/tinc/engine.ts";
-import { BasicDataPlane } from "../../lib/tinc/basic_data_plane.ts";
+import { PacketPath } from "../../lib/tinc/packet_path.ts";
 
 const ALPHA: NodeSpec = { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"] };
 const OTHERS: NodeSpec[] = [
@@ -14,7 +14,7 @@ function setup(minMtu = 0) {
   const h = new Harness(ALPHA, OTHERS, {}, {
     // A data plane whose PMTU to everyone is confirmed (or not).
     dataPlane: (hooks): DataPlane =>
-      new class extends BasicDataPlane {
+      new class extends PacketPath {
         override minMtu() {
           return minMtu;
         }
@@ -121,7 +121,10 @@ Deno.test("ANS_KEY with bad key material or parameters: key stays invalid, no dr
 });
 
 Deno.test("ANS_KEY twice (the connect race): the latest key is used", () => {
-  const { h, beta } = setup();
+  const h = new Harness(ALPHA, OTHERS);
+  h.start();
+  // No PMTU discovery toward beta (ACK options 8): data goes straight to UDP.
+  const beta = activePeer(h, "beta", "192.168.77.2", { ackOptions: 0x8 });
   beta.send(`16 beta alpha ${"11".repeat(48)} 427 672 4 0`);
   beta.send(`16 beta alpha ${"22".repeat(48)} 427 672 4 0`);
   assert.equal(h.engine.dump().nodes.find((n) => n.name === "beta")!.validKey, true);
