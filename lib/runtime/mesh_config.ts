@@ -364,7 +364,8 @@ function deviceConfig(link: NetlinkDeviceSpec, routes: readonly string[]): Devic
     routeType: link.tun?.routeType ?? "ioctl",
     ifconfigPath: link.tun?.ifconfigPath ?? null,
     routePath: link.tun?.routePath ?? null,
-    ipPath: link.tun?.ipPath ?? null,
+    // "/dev/ip" is the closures' placeholder for "not configured": use ip from PATH then
+    ipPath: link.tun?.ipPath && link.tun.ipPath !== "/dev/ip" ? link.tun.ipPath : null,
   };
 }
 

@@ -91,7 +91,7 @@ export async function startTincd(lab: Lab, id: string, opts: TincdOptions): Prom
     "-c",
     dir,
     "-D",
-    `-d${opts.debug ?? 4}`,
+    `-d${opts.debug ?? Number(Deno.env.get("TT_TINCD_DEBUG") ?? 4)}`,
     `--logfile=${log}`,
     `--pidfile=${dir}/tincd.pid`,
   ]; // prettier-ignore
