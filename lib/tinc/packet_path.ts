@@ -20,8 +20,7 @@
  *   `nextTimeout()` then returns 0 so the driver ticks at once.
  * - Switch mode: the data plane ages learned MACs itself (every onTick) and calls
  *   `learnMac` once per new MAC and `forgetMac` when it expires.
- * - When a node's received seqno passes MAX_SEQNO tincd forces a global rekey; we log it
- *   (the hooks have no way to ask for KeyExpire yet).
+ * - When a node's received seqno passes MAX_SEQNO we call `rekey()` (tincd: keyexpires = 0).
  *
  * @module
  */
@@ -328,9 +327,7 @@ export class PacketPath implements DataPlane {
       const lost = this.#codec.lost;
       this.#log("warning", () => `Lost ${lost} packets from ${n.name}`);
     }
-    if (ch.inKey!.replay.received > MAX_SEQNO) {
-      this.#log("warning", () => `Seqno from ${n.name} passed MAX_SEQNO: a rekey is due`);
-    }
+    if (ch.inKey!.replay.received > MAX_SEQNO) this.control.rekey(); // tincd: keyexpires = 0
     const o = FRAME_HEADROOM;
     if (r >= 14 && f[o + 12] === 0 && f[o + 13] === 0) {
       this.#mtuProbe(n, f, o, r, this.#codec.origLen, now);

@@ -22,6 +22,7 @@ class Side {
   readonly reqKeys: string[] = [];
   readonly conns: { active: boolean; mst: boolean; node: Node; options: number }[] = [];
   udpFails = false;
+  rekeys = 0;
   readonly path: PacketPath;
   readonly myself: Node;
 
@@ -31,7 +32,6 @@ class Side {
     this.myself.via = this.myself;
     this.myself.nexthop = this.myself;
     const cfg = { ...ENGINE_DEFAULTS, name, hosts: [], transform: DEFAULT_TRANSFORM, ...config };
-    const side = this;
     const hooks: ControlHooks = {
       config: cfg as unknown as EngineConfig,
       crypto,
@@ -42,13 +42,13 @@ class Side {
         sendMeta() {},
         closeMeta() {},
         connect() {},
-        sendUdp(to, buf, off, len) {
-          if (side.udpFails) return false;
-          side.udp.push({ to, data: buf.slice(off, off + len) });
+        sendUdp: (to, buf, off, len) => {
+          if (this.udpFails) return false;
+          this.udp.push({ to, data: buf.slice(off, off + len) });
           return true;
         },
-        writeTun(buf, off, len) {
-          side.tun.push(buf.slice(off, off + len));
+        writeTun: (buf, off, len) => {
+          this.tun.push(buf.slice(off, off + len));
         },
         event() {},
       },
@@ -70,6 +70,9 @@ class Side {
       connections: () => this.conns.values() as unknown as Iterable<MetaConnection>,
       learnMac: () => {},
       forgetMac: () => {},
+      rekey: () => {
+        this.rekeys++;
+      },
     };
     this.path = new PacketPath(hooks);
   }
@@ -322,4 +325,18 @@ Deno.test("packet path: KeyExpire drops incoming keys; reachability resets keys 
   assert.equal(ch.pmtu.mtu, 1400);
   a.path.nodeRemoved(aB);
   assert.equal(aB.channel, null);
+});
+
+Deno.test("packet path: a seqno past MAX_SEQNO asks the engine for a rekey", () => {
+  const { a, b, aB, bA } = pair();
+  exchangeKeys(a, aB, b, bA);
+  (aB.channel as DataChannel).outKey!.sentSeqno = 1073741824;
+  a.sendFrame([10, 0, 1, 5]);
+  deliver(a, b);
+  assert.equal(b.tun.length, 0); // far future: dropped (1 of 4)
+  assert.equal(b.rekeys, 0);
+  for (let i = 0; i < 4; i++) a.sendFrame([10, 0, 1, 5]);
+  deliver(a, b);
+  assert.equal(b.tun.length, 1);
+  assert.equal(b.rekeys, 1);
 });
