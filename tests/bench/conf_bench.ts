@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- this file reports measurements and skip reasons
 /**
  * `tincture -j` against `secnet -j` on a generated 10,000-site configuration.
  *

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- this file reports measurements and skip reasons
 /**
  * Runs the shared conformance corpus checker (/work/shared/conformance/check.sh, or
  * $TINCTURE_CONFORMANCE_CHECK) against `tincture -j` through tincture-j.sh, and requires

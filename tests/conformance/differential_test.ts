@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- this file reports measurements and skip reasons
 /**
  * Differential test: seeded random configurations (grammar-directed, then mutated byte by
  * byte) checked by tincture in-process and by the real `secnet -j` (inside `unshare -n`),
