@@ -141,31 +141,77 @@ export function registerPrivcache(root: Dict): void {
 }
 
 /**
- * keyset_load for a site's `peer-keys`: problems are only logged (as errors), never fatal.
- * Lines: `# ...`, `serial HEX`, `pkg ID` / `pkgf ID`, `pub rsa1 BASE91S`.
+ * keyset_load for a site's `peer-keys` (secnet pubkeys.fl.pl). Problems are only logged,
+ * never fatal. Lines (leading blanks allowed): `# comment`, `serial HEX8`, `pkg HEX8`,
+ * `pkgf HEX8` (fallback group: its keys are skipped once a key was loaded), and
+ * `pub ALGORITHM BASE91S`. Unknown directives and algorithms skip their line; a syntax
+ * error, or a file with no usable key, loses the whole set.
  */
 export function loadPeerKeys(env: ConfEnv, path: string, tunname: string): PeerKeysSpec {
+  const log = (line: number | null, msg: string, level: "error" | "info" = "error") =>
+    warn(env, undefined, tunname, line === null ? msg : `${path}:${line}: ${msg}`, level);
   let data: Uint8Array;
   try {
     data = env.host.readFile(path);
   } catch (e) {
     if (!(e instanceof ConfHostError)) throw e;
-    warn(env, undefined, tunname, `could not open keyset file ${path}: ${e.reason}`, "error");
+    log(null, `could not open keyset file ${path}: ${e.reason}`);
     return { path, keys: [] };
   }
   const keys: RsaPublicKey[] = [];
-  const lines = new TextDecoder("latin1").decode(data).split("\n");
-  for (const [n, line] of lines.entries()) {
-    const words = line.replace(/#.*/, "").trim().split(/[ \t]+/).filter((w) => w);
-    if (words[0] !== "pub") continue;
-    if (words[1] !== "rsa1" || words[2] === undefined) {
-      warn(env, { file: path, line: n + 1 }, tunname, "unusable public key line", "error");
+  const text = new TextDecoder("latin1").decode(data);
+  const lines = text.split("\n");
+  const last = lines.pop()!; // text after the final newline
+  if (last.length > 0) lines.push(last);
+  let fallbackSkip = false, hadSerial = false;
+  const fail = (n: number, msg: string): PeerKeysSpec => {
+    log(n, msg);
+    return { path, keys: [] };
+  };
+  for (const [i, line] of lines.entries()) {
+    const n = i + 1;
+    const unterminated = i === lines.length - 1 && last.length > 0;
+    if (/^[ \t]*$/.test(line)) {
+      if (unterminated) return fail(n, "syntax error - unexpected eof");
       continue;
     }
-    const r = rsa1LoadPub(base91sDecode(words[2]));
-    if (typeof r === "string") warn(env, { file: path, line: n + 1 }, tunname, r, "error");
-    else keys.push(r);
+    if (/^[ \t]*#/.test(line)) {
+      if (unterminated) return fail(n, "syntax error - unexpected eof");
+      continue;
+    }
+    const m = /^[ \t]*([-0-9a-z]+)(.*)$/.exec(line);
+    if (!m) return fail(n, "syntax error");
+    const [, kw, rest] = m as unknown as [string, string, string];
+    if (!["pkg", "pkgf", "serial", "pub"].includes(kw)) {
+      log(n, "unknown directive", "info");
+      continue;
+    }
+    if (unterminated) return fail(n, "syntax error - unexpected eof");
+    if (kw === "pub") {
+      const a = /^[ \t]+([-0-9a-z]+)[ \t]+([\]-~!#-&(-\[]+)[ \t]*$/.exec(rest);
+      if (!a) return fail(n, "syntax error");
+      if (fallbackSkip) {
+        log(n, "fallback not needed", "info");
+        continue;
+      }
+      if (a[1] !== "rsa1") {
+        log(n, "unknown pk algorithm", "info");
+        continue;
+      }
+      const r = rsa1LoadPub(base91sDecode(a[2]!));
+      if (typeof r === "string") log(n, `rsa1_loadpub: ${r}`);
+      else keys.push(r);
+      continue;
+    }
+    if (!/^[ \t]+[0-9a-f]{8}[ \t]*$/.test(rest)) return fail(n, "syntax error");
+    if (kw === "serial") {
+      if (hadSerial) return fail(n, "`serial' repeated");
+      hadSerial = true;
+    } else fallbackSkip = kw === "pkgf" && keys.length > 0;
   }
-  if (keys.length === 0) warn(env, undefined, tunname, `no useable keys in ${path}`, "error");
+  if (keys.length === 0) {
+    log(null, `no useable keys in ${path}`);
+    return { path, keys: [] };
+  }
   return { path, keys };
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { formatSsh1PrivateKey } from "../../lib/crypto/rsa_key.ts";
 import { base91sEncode } from "../../lib/modules/base91s.ts";
-import { rsa1LoadPub } from "../../lib/modules/pubkeys.ts";
+import { loadPeerKeys, rsa1LoadPub } from "../../lib/modules/pubkeys.ts";
+import { newEnv } from "../../lib/conf/dict.ts";
+import { memoryHost } from "../../lib/conf/host.ts";
 import type { PrivCacheSpec, RsaPrivateSpec, RsaPublicSpec } from "../../lib/modules/specs.ts";
 import { assertError, evalConf, rejects, specAt, TOY_KEY } from "./_helpers.ts";
 
@@ -86,4 +88,26 @@ Deno.test("priv-cache: reads nothing", () => {
     'required parameter "privkeys" not found',
   );
   assertError(rejects("p = priv-cache(5);"), "privcache", "parameter must be a dictionary");
+});
+
+Deno.test("peer-keys files: secnet's line grammar", () => {
+  const pub = (n: bigint) => `pub rsa1 ${enc(`128 65537 ${n} c`)}`;
+  const load = (text: string) => {
+    const env = newEnv(memoryHost({ p: text }));
+    return { spec: loadPeerKeys(env, "p", "a<->b"), log: env.diagnostics.map((d) => d.message) };
+  };
+  const ok = load(
+    `# keys\n  serial 0000000a\npkg 00000000\n${pub(TOY_KEY.n)}\npkgf 00000001\n${pub(7n)}\n`,
+  );
+  assert.deepEqual(ok.spec.keys.map((k) => k.n), [TOY_KEY.n]); // fallback skipped
+  assert.ok(ok.log.includes("p:6: fallback not needed"));
+  const unk = load(`frobnicate 1 2\npub ed25519 abc\n${pub(TOY_KEY.n)}\n`);
+  assert.equal(unk.spec.keys.length, 1);
+  assert.ok(unk.log.includes("p:1: unknown directive"));
+  assert.deepEqual(load(`serial 1\n${pub(TOY_KEY.n)}\n`).spec.keys, []);
+  assert.ok(load(`serial 00000001\nserial 00000002\n`).log.includes("p:2: `serial' repeated"));
+  assert.ok(load(pub(TOY_KEY.n)).log.includes("p:1: syntax error - unexpected eof"));
+  assert.ok(load("# nothing\n").log.includes("no useable keys in p"));
+  const missing = loadPeerKeys(newEnv(memoryHost({})), "q", "a<->b");
+  assert.deepEqual(missing.keys, []);
 });

@@ -6,7 +6,7 @@ import { assertError, DH_PRIME, evalConf, rejects, specAt, TOY_KEY } from "./_he
 
 const files = {
   "alpha.key": formatSsh1PrivateKey(TOY_KEY, "alpha"),
-  "beta.peer": `# peer keys\nserial 1\npkg 00000000\npub rsa1 ${
+  "beta.peer": `# peer keys\nserial 00000001\npkg 00000000\npub rsa1 ${
     base91sEncode(new TextEncoder().encode(`128 65537 ${TOY_KEY.n} beta`))
   }\n`,
 };
