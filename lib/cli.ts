@@ -96,25 +96,52 @@ const LONG_NAMES = Object.entries(OPTIONS)
   .filter(([n]) => n.length > 1)
   .map(([n]) => n);
 
-/** getopt_long accepts any unambiguous prefix of a long option (`--just`, `--conf=x`). */
-function expandLongPrefixes(argv: readonly string[]): string[] {
+const TAKES_VALUE = new Set(
+  Object.entries(OPTIONS).filter(([, o]) => o.type === "string").flatMap(([n, o]) =>
+    "short" in o ? [n, o.short] : [n]
+  ),
+);
+
+/**
+ * Rewrites argv so parseArgs sees what getopt_long would: any unambiguous prefix of a long
+ * option works (`--just`, `--conf=x`), and an option that takes a value takes the next word
+ * even when it starts with `-` (`-c -j` sets the config file to "-j").
+ */
+function getoptStyle(argv: readonly string[]): string[] {
   const out: string[] = [];
-  let done = false;
-  for (const a of argv) {
-    if (done || !a.startsWith("--") || a === "--") {
-      if (a === "--") done = true;
-      out.push(a);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      const matches = LONG_NAMES.includes(name)
+        ? [name]
+        : LONG_NAMES.filter((n) => n.startsWith(name));
+      // any other ambiguity stays an error, reported by parseArgs
+      const full = matches.length === 1 ? matches[0]! : name;
+      if (eq < 0 && TAKES_VALUE.has(full) && i + 1 < argv.length) {
+        out.push(`--${full}=${argv[++i]}`);
+      } else out.push(`--${full}${eq < 0 ? "" : a.slice(eq)}`);
       continue;
     }
-    const eq = a.indexOf("=");
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (LONG_NAMES.includes(name)) {
-      out.push(a);
+    if (a.startsWith("-") && a.length > 1) {
+      // a short group: the first option taking a value takes the rest, or the next word
+      for (let j = 1; j < a.length; j++) {
+        if (TAKES_VALUE.has(a[j]!)) {
+          if (j === a.length - 1 && i + 1 < argv.length) {
+            out.push(a + argv[++i]);
+          } else out.push(a);
+          break;
+        }
+        if (j === a.length - 1) out.push(a);
+      }
       continue;
     }
-    const matches = LONG_NAMES.filter((n) => n.startsWith(name));
-    // quiet and silent are the same option; any other ambiguity stays an error
-    out.push(matches.length === 1 ? `--${matches[0]}${eq < 0 ? "" : a.slice(eq)}` : a);
+    out.push(a);
   }
   return out;
 }
@@ -136,7 +163,7 @@ export function parseCli(argv: readonly string[]): ParsedCli {
   let parsed;
   try {
     parsed = parseArgs({
-      args: expandLongPrefixes(argv),
+      args: getoptStyle(argv),
       options: OPTIONS,
       strict: true,
       allowPositionals: true,

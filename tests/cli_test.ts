@@ -33,6 +33,11 @@ Deno.test("parseCli: secnet's options, in order, with getopt conveniences", () =
   assert.ok(d.options.levels.has("debug") && d.options.levels.has("info"));
   assert.ok(!d.options.levels.has("warning"));
 
+  // as getopt: an option taking a value takes the next word, even one starting with '-'
+  const g = parseCli(["-c", "-j", "--sites", "-x", "-vs", "k"]);
+  assert.ok(g.kind === "run" && g.options.config === "-j" && !g.options.justCheck);
+  assert.ok(g.kind === "run" && g.options.sitesKey === "k");
+
   const q = parseCli(["-v", "-f"]);
   assert.ok(q.kind === "run" && [...q.options.levels].join() === "fatal");
   const v = parseCli(["-f", "-v"]);
