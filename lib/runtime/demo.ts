@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { evaluateConfig } from "../conf/evaluate.ts";
 import { type ConfHost, ConfHostError } from "../conf/host.ts";
 import { ConfigError, renderError } from "../conf/errors.ts";
@@ -50,21 +49,25 @@ export async function runDemo(
   write: (line: string) => void = stdoutLine,
 ): Promise<number> {
   say = (t = "") => write(t);
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      keep: { type: "boolean", default: false },
-      memory: { type: "boolean", default: false },
-      examples: { type: "string", default: `${REPO}/examples` },
-      help: { type: "boolean", short: "h", default: false },
-    },
-  });
+  const values = { keep: false, memory: false, examples: `${REPO}/examples`, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--keep") values.keep = true;
+    else if (a === "--memory") values.memory = true;
+    else if (a === "--help" || a === "-h") values.help = true;
+    else if (a === "--examples" && argv[i + 1]) values.examples = argv[++i]!;
+    else if (a.startsWith("--examples=")) values.examples = a.slice("--examples=".length);
+    else {
+      say(`demo: unknown argument "${a}" (try --help)`);
+      return 2;
+    }
+  }
   if (values.help) {
     say("usage: tincture [--demo] [--keep] [--memory] [--examples DIR]");
     say("  brings up the alpha/beta/gamma example mesh, pings across it, shows its state");
     return 0;
   }
-  const dir = values.examples!;
+  const dir = values.examples;
   let nodes: DemoNode[];
   try {
     nodes = NODES.map((n) => loadNode(dir, n));
@@ -77,7 +80,7 @@ export async function runDemo(
   }
   say(`tincture demo: ${nodes.map((n) => `${n.name} (${n.underlay}, ${n.overlay})`).join(", ")}`);
   const why = values.memory ? "--memory given" : privilegeProblem();
-  if (why === null) return await netnsDemo(dir, nodes, values.keep!);
+  if (why === null) return await netnsDemo(dir, nodes, values.keep);
   say(`Not running the mesh in network namespaces: ${why}.`);
   say("Running the same three configs in memory instead (simulated network and TUN).\n");
   return memoryDemo(nodes);
