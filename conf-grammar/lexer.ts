@@ -210,7 +210,9 @@ export function scanConfig(input: Uint8Array, opts: ScanOptions): ScanResult {
     if (c === QUOTE) {
       const close = b.indexOf(QUOTE, f.pos + 1);
       if (close >= 0) {
-        const value = utf8.decode(b.subarray(f.pos + 1, close));
+        // Strings are C strings to secnet: a NUL byte ends the value.
+        const nul = b.subarray(f.pos + 1, close).indexOf(0);
+        const value = utf8.decode(b.subarray(f.pos + 1, nul >= 0 ? f.pos + 1 + nul : close));
         push(StringLit, `"${value}"`, f, value);
         f.pos = close + 1; // newlines inside are deliberately not counted (secnet)
         continue;

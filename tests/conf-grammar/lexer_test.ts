@@ -59,6 +59,7 @@ Deno.test("strings: no escapes, multi-line, newlines inside are not counted", ()
   // really on line 6, but the two newlines inside the string are not counted
   assert.equal(c.line, 4);
   assert.equal(scan('a="\u00e9t\u00e9";').tokens[2]!.value, "\u00e9t\u00e9");
+  assert.equal(scan('a="x\u0000y";').tokens[2]!.value, "x"); // a C string
 });
 
 Deno.test("unterminated string is a stray quote token", () => {
