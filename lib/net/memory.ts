@@ -210,6 +210,7 @@ export class MemoryHost {
           return true;
         }
         const copy = buf.slice(off, off + len);
+        net.tap?.(host, target, copy);
         const delay = net.random() < net.udpReorder ? net.reorderDelay : 0;
         net.schedule(net.latency + delay, () => {
           if (target.up) target.engine.onUdp(copy, 0, copy.length, host.address, net.clock.now);
@@ -242,6 +243,8 @@ export class MemoryNetwork {
   udpLoss: number;
   udpReorder: number;
   readonly reorderDelay: number;
+  /** Sees every UDP datagram that is not lost (a wire tap for tests). */
+  tap: ((from: MemoryHost, to: MemoryHost, data: Uint8Array) => void) | null = null;
   #queue: Delivery[] = [];
   #seq = 0;
   #rand: number;
@@ -316,6 +319,14 @@ export class MemoryNetwork {
     let i = this.#queue.length;
     while (i > 0 && this.#queue[i - 1]!.at > d.at) i--;
     this.#queue.splice(i, 0, d);
+  }
+
+  /** Delivers a datagram as if `from` had sent it (replays, forgeries). */
+  injectUdp(from: MemoryHost, to: MemoryHost, data: Uint8Array): void {
+    const copy = data.slice();
+    this.schedule(this.latency, () => {
+      if (to.up) to.engine.onUdp(copy, 0, copy.length, from.address, this.clock.now);
+    });
   }
 
   /** Starts every host's engine. */
