@@ -25,7 +25,7 @@ class LoopbackDriver {
   readonly writes = new Map<ConnId, Promise<void>>();
   udp: Deno.DatagramConn;
   listener: Deno.TcpListener;
-  #timer: number;
+  #timer: ReturnType<typeof setInterval>;
   #nextAccept = 1_000_000;
   #closed = false;
   readonly tun: Uint8Array[] = [];

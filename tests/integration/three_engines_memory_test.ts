@@ -34,7 +34,7 @@ Deno.test("three engines: alpha reaches gamma through beta with no direct link",
   assert.equal(g.nexthop, "beta");
   assert.deepEqual(da.connections.map((c) => c.name), ["beta"]);
   // Frames flow both ways right away (over the relay while keys and PMTU settle) ...
-  const sent = [];
+  const sent: Uint8Array[] = [];
   for (let i = 0; i < 5; i++) {
     sent.push(ping(m.hosts.alpha!, "10.77.0.1", "10.77.0.3", 100, i));
     m.net.advance(200);
