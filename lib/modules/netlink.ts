@@ -48,6 +48,8 @@ const MODE_TABLE: ReadonlyArray<readonly [string, number]> = [
 
 /** What netlink_init read from the device dictionary. */
 export interface NetlinkCore {
+  /** The closure's description ("null-netlink", "netlink-tun", "netlink-userv-ipif"). */
+  readonly description: string;
   readonly name: string;
   readonly networks: readonly string[];
   readonly remoteNetworks: ReturnType<typeof stringListToIpset>;
@@ -97,6 +99,7 @@ export function netlinkInit(
     ? "router"
     : (["router", "switch", "hub"] as const)[stringToWord(modeText, loc, MODE_TABLE, name)]!;
   return {
+    description,
     name,
     networks: ipsetToSubnets(networks),
     remoteNetworks,
@@ -169,7 +172,7 @@ export function netlinkDeviceClosure(
     const client = netlinkInstCreate(core, device, iloc, item.value);
     return closureList("NETLINK", client.name, client);
   };
-  return closureList("PURE", core.name, device, apply);
+  return closureList("PURE", core.description, device, apply);
 }
 
 export function deviceSpec(
