@@ -10,7 +10,8 @@
  */
 
 import { defineClosure } from "../conf/closure.ts";
-import type { Dict } from "../conf/dict.ts";
+import { type Dict, warn } from "../conf/dict.ts";
+import { cipherByName, digestByName } from "../crypto/algorithms.ts";
 import { cfgfatal } from "../conf/errors.ts";
 import type { Loc } from "../conf/loc.ts";
 import { dictReadBool, dictReadNumber, dictReadString } from "../conf/read.ts";
@@ -213,7 +214,7 @@ export function registerTransforms(root: Dict): void {
 
 /** tincture extension `tinc-transform { cipher; digest; mac-length; compression; }`. */
 export function registerTincTransform(root: Dict): void {
-  defineClosure(root, "tinc-transform", (_self, loc, _context, args) => {
+  defineClosure(root, "tinc-transform", (_self, loc, context, args) => {
     const fac = "tinc-transform";
     const d = args.length === 0
       ? undefined
@@ -221,12 +222,29 @@ export function registerTincTransform(root: Dict): void {
     const o = { required: false, loc, facility: fac };
     const cipherText = d ? dictReadString(d, "cipher", o) : undefined;
     const digestText = d ? dictReadString(d, "digest", o) : undefined;
-    const cipher = (cipherText ?? TINC_DEFAULTS.cipher).toLowerCase();
-    const digest = (digestText ?? TINC_DEFAULTS.digest).toLowerCase();
-    if (!TINC_CIPHERS.has(cipher)) cfgfatal(loc, fac, `unrecognized cipher type "${cipherText}"`);
-    const digestSize = TINC_DIGESTS.get(digest);
+    const cipherName = (cipherText ?? TINC_DEFAULTS.cipher).toLowerCase();
+    const digestName = (digestText ?? TINC_DEFAULTS.digest).toLowerCase();
+    // tincture's crypto knows a subset (and the canonical spelling of aliases).
+    const known = cipherByName(cipherName);
+    if (!TINC_CIPHERS.has(cipherName) && !known) {
+      cfgfatal(loc, fac, `unrecognized cipher type "${cipherText}"`);
+    }
+    const knownDigest = digestByName(digestName);
+    const digestSize = knownDigest?.size ?? TINC_DIGESTS.get(digestName);
     if (digestSize === undefined) {
       cfgfatal(loc, fac, `unrecognized digest type "${digestText}"`);
+    }
+    const cipher = known?.name ?? cipherName;
+    const digest = knownDigest?.name ?? digestName;
+    for (const [what, name, ok] of [["cipher", cipher, known], ["digest", digest, knownDigest]]) {
+      if (!ok) {
+        warn(
+          context.env,
+          loc,
+          fac,
+          `${what} "${name}" is valid for tincd, but tincture cannot run it`,
+        );
+      }
     }
     const macLength = d
       ? dictReadNumber(d, "mac-length", { ...o, def: TINC_DEFAULTS.macLength })!

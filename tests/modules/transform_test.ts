@@ -96,3 +96,19 @@ Deno.test("tinc-transform: tincd 1.0.36 defaults and validation (extension)", ()
   assert.ok(TINC_CIPHERS.has("bf-cbc") && TINC_CIPHERS.has("aes-256-cbc"));
   assert.equal(TINC_DIGESTS.get("sha512"), 64);
 });
+
+Deno.test("tinc-transform: aliases become canonical names; tincd-only algorithms warn", () => {
+  const { root, diagnostics } = evalConf(
+    'a = tinc-transform { cipher "blowfish"; digest "SHA-256"; }; b = tinc-transform { cipher "camellia-256-cbc"; digest "whirlpool"; mac-length 64; };',
+  );
+  assert.equal(specAt<TincTransformSpec>(root, "a").cipher, "bf-cbc");
+  assert.equal(specAt<TincTransformSpec>(root, "a").digest, "sha256");
+  assert.equal(specAt<TincTransformSpec>(root, "b").cipher, "camellia-256-cbc");
+  assert.deepEqual(
+    diagnostics.map((d) => d.message),
+    [
+      'cipher "camellia-256-cbc" is valid for tincd, but tincture cannot run it',
+      'digest "whirlpool" is valid for tincd, but tincture cannot run it',
+    ],
+  );
+});
