@@ -6,7 +6,7 @@ import { TincEngine } from "../../lib/tinc/engine.ts";
 import type { ConnId, EngineOutput, SockAddr } from "../../lib/tinc/types.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
 import { DEFAULT_TRANSFORM, ENGINE_DEFAULTS, type EngineConfig } from "../../lib/tinc/config.ts";
-import { generateRsaPem, nodeCrypto, publicOf } from "../tinc/_crypto.ts";
+import { generateRsaPem, publicOf, testCrypto } from "../tinc/_crypto.ts";
 import { ipv4Frame, MemoryLog } from "../tinc/_mesh.ts";
 
 const TINCD = "/usr/sbin/tincd";
@@ -214,7 +214,7 @@ async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<
     }],
   };
   driver.engine = new TincEngine(cfg, {
-    crypto: nodeCrypto(),
+    crypto: testCrypto(),
     out: driver.output(),
     log,
     now: performance.now(),

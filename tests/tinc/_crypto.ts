@@ -1,5 +1,6 @@
 // Test helpers for the tinc engine tests: a CryptoBackend on node:crypto (until
 // lib/crypto/mod.ts exists) and RSA key generation.
+import { createCrypto } from "../../lib/crypto/mod.ts";
 import type {
   CipherInfo,
   CryptoBackend,
@@ -92,6 +93,16 @@ const SUPPORTED = new Set([
   "aes-192-cbc",
   "aes-256-cbc",
 ]);
+
+/**
+ * The backend the engine tests run on: lib/crypto's createCrypto() (libcrypto through FFI,
+ * else builtin). TINCTURE_TEST_CRYPTO=builtin|openssl|node picks one explicitly.
+ */
+export function testCrypto(): CryptoBackend {
+  const which = Deno.env.get("TINCTURE_TEST_CRYPTO");
+  if (which === "node") return nodeCrypto();
+  return createCrypto(which === "builtin" ? "builtin" : "openssl");
+}
 
 /** CryptoBackend on node:crypto. `random` can be replaced for deterministic tests. */
 export function nodeCrypto(random?: (dst: Uint8Array) => void): CryptoBackend {

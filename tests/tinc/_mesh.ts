@@ -9,7 +9,7 @@ import { TincEngine } from "../../lib/tinc/engine.ts";
 import { MemoryHost, MemoryNetwork, type MemoryNetworkOptions } from "../../lib/net/memory.ts";
 import type { Logger, LogLevel } from "../../lib/tinc/types.ts";
 import type { CryptoBackend } from "../../lib/crypto/types.ts";
-import { keyFor, nodeCrypto, publicOf } from "./_crypto.ts";
+import { keyFor, publicOf, testCrypto } from "./_crypto.ts";
 
 export interface NodeSpec {
   name: string;
@@ -88,7 +88,7 @@ export function buildMesh(
     const log = new MemoryLog(spec.name);
     mesh.logs[spec.name] = log;
     const cfg = engineConfig(spec, specs);
-    const crypto = opts.crypto?.(spec.name) ?? nodeCrypto();
+    const crypto = opts.crypto?.(spec.name) ?? testCrypto();
     mesh.hosts[spec.name] = net.addHost(spec.ip, spec.port ?? 655, (out, now) => {
       const e = new TincEngine(cfg, { crypto, out, log, now });
       mesh.engines[spec.name] = e;

@@ -11,7 +11,7 @@ import { cipherByNid, isStreamMode } from "../../lib/crypto/algorithms.ts";
 import { type EngineDeps, TincEngine } from "../../lib/tinc/engine.ts";
 import type { EngineConfig } from "../../lib/tinc/config.ts";
 import { type ConnId, type EngineEvent, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
-import { keyFor, nodeCrypto, publicOf } from "./_crypto.ts";
+import { keyFor, publicOf, testCrypto } from "./_crypto.ts";
 import { engineConfig, MemoryLog, type NodeSpec } from "./_mesh.ts";
 
 const HEX = "0123456789ABCDEF";
@@ -245,7 +245,7 @@ export class Harness {
     deps: Partial<EngineDeps> = {},
   ) {
     this.log = new MemoryLog(spec.name);
-    this.crypto = nodeCrypto();
+    this.crypto = testCrypto();
     const cfg = { ...engineConfig(spec, [spec, ...others]), ...extra };
     this.enginePublic = publicOf(cfg.privateKey);
     this.engine = new TincEngine(cfg, {
