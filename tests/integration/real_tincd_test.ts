@@ -157,18 +157,33 @@ async function waitUntil(cond: () => boolean | Promise<boolean>, ms: number): Pr
 interface Setup {
   dir: string;
   proc: Deno.ChildProcess;
+  /** The first engine ("ours"), and all of them by name. */
   driver: LoopbackDriver;
   log: MemoryLog;
+  drivers: Record<string, LoopbackDriver>;
+  logs: Record<string, MemoryLog>;
   tincdLog: () => string;
   stop: () => Promise<void>;
 }
 
-async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<Setup> {
+/**
+ * tincd "real" on loopback plus engines (default: one named "ours"); engine i owns
+ * 10.99.0.(2+i)/32. Either tincd connects to every engine, or every engine to tincd.
+ */
+async function setup(
+  tincdConnects: boolean,
+  extraConf: string[] = [],
+  engineNames: string[] = ["ours"],
+): Promise<Setup> {
   const dir = await Deno.makeTempDir({ prefix: "tincture-ctl-" });
   const realPort = freePort();
-  const ourPort = freePort();
   const real = generateRsaPem(2048);
-  const ours = generateRsaPem(2048);
+  const engines = engineNames.map((name, i) => ({
+    name,
+    port: freePort(),
+    key: generateRsaPem(2048),
+    subnet: `10.99.0.${2 + i}/32`,
+  }));
   await Deno.mkdir(`${dir}/hosts`);
   await Deno.writeTextFile(
     `${dir}/tinc.conf`,
@@ -178,7 +193,7 @@ async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<
       "BindToAddress = 127.0.0.1",
       "AddressFamily = ipv4",
       "DeviceType = dummy",
-      ...(tincdConnects ? ["ConnectTo = ours"] : []),
+      ...(tincdConnects ? engines.map((e) => `ConnectTo = ${e.name}`) : []),
       ...extraConf,
     ].join("\n") + "\n",
   );
@@ -187,38 +202,46 @@ async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<
     `${dir}/hosts/real`,
     `Address = 127.0.0.1\nPort = ${realPort}\nSubnet = 10.99.0.1/32\n\n${real.publicPem}`,
   );
-  await Deno.writeTextFile(
-    `${dir}/hosts/ours`,
-    `Address = 127.0.0.1\nPort = ${ourPort}\nSubnet = 10.99.0.2/32\n\n${ours.publicPem}`,
-  );
-  const driver = new LoopbackDriver(ourPort);
-  const log = new MemoryLog("ours");
-  const cfg: EngineConfig = {
-    ...ENGINE_DEFAULTS,
-    name: "ours",
-    privateKey: ours.key,
-    port: ourPort,
-    subnets: ["10.99.0.2/32"],
-    hosts: [{
-      name: "real",
-      publicKey: publicOf(real.key),
-      addresses: [{ host: "127.0.0.1", port: realPort }],
-      connectTo: !tincdConnects,
-      allowedSubnets: null,
-      transform: DEFAULT_TRANSFORM,
-      indirectData: false,
-      tcpOnly: false,
-      clampMss: true,
-      weight: null,
-      pmtu: null,
-    }],
-  };
-  driver.engine = new TincEngine(cfg, {
-    crypto: testCrypto(),
-    out: driver.output(),
-    log,
-    now: performance.now(),
-  });
+  for (const e of engines) {
+    await Deno.writeTextFile(
+      `${dir}/hosts/${e.name}`,
+      `Address = 127.0.0.1\nPort = ${e.port}\nSubnet = ${e.subnet}\n\n${e.key.publicPem}`,
+    );
+  }
+  const drivers: Record<string, LoopbackDriver> = {};
+  const logs: Record<string, MemoryLog> = {};
+  for (const e of engines) {
+    const driver = new LoopbackDriver(e.port);
+    const log = new MemoryLog(e.name);
+    const cfg: EngineConfig = {
+      ...ENGINE_DEFAULTS,
+      name: e.name,
+      privateKey: e.key.key,
+      port: e.port,
+      subnets: [e.subnet],
+      hosts: [{
+        name: "real",
+        publicKey: publicOf(real.key),
+        addresses: [{ host: "127.0.0.1", port: realPort }],
+        connectTo: !tincdConnects,
+        allowedSubnets: null,
+        transform: DEFAULT_TRANSFORM,
+        indirectData: false,
+        tcpOnly: false,
+        clampMss: true,
+        weight: null,
+        pmtu: null,
+      }],
+    };
+    driver.engine = new TincEngine(cfg, {
+      crypto: testCrypto(),
+      out: driver.output(),
+      log,
+      now: performance.now(),
+    });
+    drivers[e.name] = driver;
+    logs[e.name] = log;
+  }
   const proc = new Deno.Command(TINCD, {
     args: ["-c", dir, "-D", "-d5", `--logfile=${dir}/tincd.log`, `--pidfile=${dir}/tincd.pid`],
     stdin: "null",
@@ -235,7 +258,7 @@ async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<
       return false;
     }
   }, 5000);
-  driver.engine.start(performance.now());
+  for (const d of Object.values(drivers)) d.engine.start(performance.now());
   const tincdLog = () => {
     try {
       return Deno.readTextFileSync(`${dir}/tincd.log`);
@@ -243,14 +266,17 @@ async function setup(tincdConnects: boolean, extraConf: string[] = []): Promise<
       return "";
     }
   };
+  const first = engineNames[0]!;
   return {
     dir,
     proc,
-    driver,
-    log,
+    driver: drivers[first]!,
+    log: logs[first]!,
+    drivers,
+    logs,
     tincdLog,
     stop: async () => {
-      await driver.close();
+      for (const d of Object.values(drivers)) await d.close();
       try {
         proc.kill("SIGTERM");
       } catch { /* gone */ }
@@ -315,3 +341,53 @@ for (const tincdConnects of [false, true]) {
     },
   });
 }
+
+Deno.test({
+  name: "real tincd 1.0.36 in the middle: two engines exchange frames through it",
+  ignore: !haveTincd,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const s = await setup(false, [], ["east", "west"]);
+    const east = s.drivers.east!, west = s.drivers.west!;
+    try {
+      const seen = (d: LoopbackDriver, name: string) =>
+        d.engine.dump().nodes.find((n) => n.name === name)?.reachable ?? false;
+      assert.ok(
+        await waitUntil(() => seen(east, "west") && seen(west, "east"), 15000),
+        `${s.logs.east!.lines.join("\n")}\n---\n${s.tincdLog()}`,
+      );
+      // tincd forwarded west's edges and subnets to east byte-identically (we parsed them).
+      const d = east.engine.dump();
+      assert.ok(d.subnets.some((x) => x.owner === "west" && x.subnet === "10.99.0.3/32#10"));
+      assert.ok(d.edges.some((x) => x.from === "west" && x.to === "real"));
+      const send = (from: LoopbackDriver, src: string, dst: string, fill: number) => {
+        const frame = ipv4Frame(src, dst, 64, fill);
+        const buf = new Uint8Array(64 + frame.length);
+        buf.set(frame, 64);
+        from.engine.onTun(buf, 64, frame.length, performance.now());
+      };
+      // Keys go REQ_KEY/ANS_KEY through tincd; the first frames travel over TCP meanwhile.
+      for (let i = 0; i < 20; i++) {
+        send(east, "10.99.0.2", "10.99.0.3", i);
+        send(west, "10.99.0.3", "10.99.0.2", i);
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      assert.ok(
+        await waitUntil(() => west.tun.length >= 18 && east.tun.length >= 18, 5000),
+        `west got ${west.tun.length}, east got ${east.tun.length}\n${s.tincdLog()}`,
+      );
+      assert.ok(west.tun.every((f) => f[30] === 10 && f[33] === 3));
+      const log = s.tincdLog();
+      assert.match(log, /Got REQ_KEY from (east|west)/);
+      assert.match(log, /Got ANS_KEY from (east|west)/);
+      assert.ok(
+        east.engine.dump().nodes.find((n) => n.name === "west")!.validKey &&
+          west.engine.dump().nodes.find((n) => n.name === "east")!.validKey,
+      );
+      assert.ok(!/Got bad|Unauthorized|Bogus|Error/.test(log), log);
+    } finally {
+      await s.stop();
+    }
+  },
+});
