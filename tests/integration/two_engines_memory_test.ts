@@ -64,3 +64,54 @@ Deno.test("two engines: PING every PingInterval, connection survives", () => {
   assert.equal(d.connections[0]!.active, true);
   assert.ok(!m.logs.alpha!.has(/didn't respond to PING/));
 });
+
+Deno.test("two engines: our own announcements carry fresh nonces per line", () => {
+  const m = buildMesh([
+    { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"], connectTo: ["beta", "gamma"] },
+    { name: "beta", ip: "192.168.77.2" },
+    { name: "gamma", ip: "192.168.77.3" },
+  ]);
+  m.net.start();
+  m.net.advance(1000);
+  const lines = m.logs.alpha!.lines.filter((l) => /Sending ADD_SUBNET .*alpha 10\.77\.0\.1/.test(l))
+    .map((l) => l.slice(l.lastIndexOf(": ") + 2));
+  assert.ok(lines.length >= 2);
+  assert.equal(new Set(lines).size, lines.length, lines.join("\n"));
+});
+
+Deno.test("two engines in switch mode: MACs are learned, announced and frames bridged", () => {
+  const m = buildMesh([
+    { name: "alpha", ip: "192.168.77.1", connectTo: ["beta"], config: { mode: "switch" } },
+    { name: "beta", ip: "192.168.77.2", config: { mode: "switch" } },
+  ], { latency: 1 });
+  m.net.start();
+  m.net.advance(15_000);
+  const eth = (dst: number[], src: number[], fill: number) => {
+    const f = new Uint8Array(60).fill(fill);
+    f.set(dst, 0);
+    f.set(src, 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    return f;
+  };
+  const macA = [2, 0, 0, 0, 0, 0xa], macB = [2, 0, 0, 0, 0, 0xb];
+  // A broadcast from alpha's LAN reaches beta's; beta learns nothing, alpha learns macA.
+  m.hosts.alpha!.tun.inject(eth([0xff, 0xff, 0xff, 0xff, 0xff, 0xff], macA, 1));
+  m.net.advance(100);
+  assert.equal(m.hosts.beta!.tun.take().length, 1);
+  assert.ok(
+    m.engines.beta!.dump().subnets.some((s) =>
+      s.owner === "alpha" && s.subnet === "2:0:0:0:0:a#10"
+    ),
+  );
+  // beta answers unicast to macA: it goes to alpha only.
+  const reply = eth(macA, macB, 2);
+  m.hosts.beta!.tun.inject(reply);
+  m.net.advance(100);
+  const got = m.hosts.alpha!.tun.take();
+  assert.equal(got.length, 1);
+  assert.ok(sameBytes(got[0]!, reply));
+  // Learned MACs expire after MACExpire (600 s) with DEL_SUBNET.
+  m.net.advance(700_000);
+  assert.ok(!m.engines.beta!.dump().subnets.some((s) => s.subnet === "2:0:0:0:0:a#10"));
+});

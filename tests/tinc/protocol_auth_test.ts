@@ -20,8 +20,17 @@ Deno.test("auth: engine as server answers ID with ID then METAKEY (1 429 672 0 0
   assert.equal(p.lines[0], "0 alpha 17");
   assert.match(p.lines[1]!, /^1 429 672 0 0 [0-9A-F]+$/);
   assert.equal(p.lines[1]!.split(" ")[5]!.length, 2 * p.key.size);
-  // The RSA plaintext has its top bit cleared.
-  assert.ok(p.metaKeyPlain === null || p.metaKeyPlain[0]! < 0x80);
+});
+
+Deno.test("auth: the METAKEY plaintext always has its top bit cleared (K < n)", () => {
+  const h = server();
+  for (let i = 0; i < 24; i++) {
+    h.now += 1000; // below the accept-burst limit
+    const p = h.accept("beta", "192.168.77.2", { stopAfter: 0 });
+    assert.ok(p.metaKeyPlain);
+    assert.equal(p.metaKeyPlain.length, p.key.size);
+    assert.ok(p.metaKeyPlain[0]! < 0x80, `K[0] = ${p.metaKeyPlain[0]}`);
+  }
 });
 
 Deno.test("auth: server sends nothing before the client's ID", () => {
