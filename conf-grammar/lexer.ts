@@ -21,7 +21,7 @@
  * @module
  */
 
-import { createTokenInstance, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
 import { ConfigError } from "../lib/conf/errors.ts";
 import { ConfHostError } from "../lib/conf/host.ts";
 import type { Loc } from "../lib/conf/loc.ts";
@@ -97,8 +97,23 @@ export function scanConfig(input: Uint8Array, opts: ScanOptions): ScanResult {
   let fatal: ScanResult["fatal"];
 
   const push = (type: TokenType, image: string, f: Frame, value?: string | number) => {
-    const t = createTokenInstance(type, image, f.pos, f.pos, f.line, f.line, 0, 0) as ConfToken;
-    Object.assign(t, { file: f.file, line: f.line, seq: tokens.length, value });
+    // One object literal (what createTokenInstance builds, plus our fields) keeps every
+    // token the same shape, which matters for memory with hundreds of thousands of them.
+    const t: ConfToken = {
+      image,
+      startOffset: f.pos,
+      endOffset: f.pos + image.length - 1,
+      startLine: f.line,
+      endLine: f.line,
+      startColumn: 0,
+      endColumn: 0,
+      tokenTypeIdx: type.tokenTypeIdx!,
+      tokenType: type,
+      file: f.file,
+      line: f.line,
+      seq: tokens.length,
+      value,
+    };
     tokens.push(t);
   };
   const endOfInput = (f: Frame) => push(EOF, "", f);
