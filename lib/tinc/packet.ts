@@ -13,7 +13,8 @@
  *   (MAX_DATAGRAM + 128 is always enough).
  * - `decode(key, src, off, len, dst, dstOff): number` — in tincd's order (key known, length,
  *   constant-time MAC, decrypt + padding, replay window, decompress). Writes the frame to
- *   dst[dstOff..) (dst needs MAX_DATAGRAM bytes free there) and returns its length, or a
+ *   dst[dstOff..) (dst needs MAX_DATAGRAM bytes free there, and 4 bytes before dstOff are
+ *   overwritten when there are 4: decryption goes there directly) and returns its length, or a
  *   negative DropReason. After success, `seqno` holds the packet's seqno and `origLen` tincd's
  *   origlen (payload length before decompression, less 43 when compressed) for MTU probes.
  * - `verifyMac(key, src, off, len): boolean` — try_mac() for sender identification.
@@ -108,7 +109,7 @@ export class PacketCodec {
       clen = key.cipher.encrypt(src, start, plen, dst, dstOff);
       if (clen < 0) return DROP_ENCRYPT;
     } else {
-      dst.set(src.subarray(start, start + plen), dstOff);
+      for (let i = 0; i < plen; i++) dst[dstOff + i] = src[start + i]!;
       clen = plen;
     }
     if (key.mac) {
@@ -156,10 +157,12 @@ export class PacketCodec {
     let poff = off;
     if (key.cipher) {
       if (clen > SCRATCH) return DROP_DECRYPT;
-      const n = key.cipher.decrypt(src, off, clen, this.#plain, 0);
+      // Without compression, decrypt straight into dst with the seqno in its headroom.
+      const direct = !p.compression && dstOff >= 4;
+      plain = direct ? dst : this.#plain;
+      poff = direct ? dstOff - 4 : 0;
+      const n = key.cipher.decrypt(src, off, clen, plain, poff);
       if (n < 0) return DROP_DECRYPT;
-      plain = this.#plain;
-      poff = 0;
       clen = n;
     }
     if (clen < 4) return DROP_TOO_SHORT;
@@ -184,7 +187,9 @@ export class PacketCodec {
       this.origLen = plen - ((MTU / 64) | 0) - 20;
       return n;
     }
-    dst.set(plain.subarray(poff + 4, poff + 4 + plen), dstOff);
+    if (plain !== dst || poff + 4 !== dstOff) {
+      for (let i = 0; i < plen; i++) dst[dstOff + i] = plain[poff + 4 + i]!;
+    }
     this.origLen = plen;
     return plen;
   }

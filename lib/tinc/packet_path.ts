@@ -358,7 +358,7 @@ export class PacketPath implements DataPlane {
     this.#now = now;
     if (len > MAX_DATAGRAM) return; // consumed but ignored
     const f = this.#tcpFrame;
-    f.set(buf.subarray(off, off + len), FRAME_HEADROOM);
+    for (let i = 0; i < len; i++) f[FRAME_HEADROOM + i] = buf[off + i]!; // no view allocated
     this.#priority = from.connection && from.connection.options & OPTION_TCPONLY ? 0 : -1;
     this.#router.route(from, f, FRAME_HEADROOM, len, now);
   }
