@@ -26,8 +26,9 @@ export interface ConfEnv {
   readonly shared: Map<string, unknown>;
 }
 
-export function newEnv(host: ConfHost, justCheck = true): ConfEnv {
-  return { host, justCheck, diagnostics: [], shared: new Map() };
+/** A fresh ConfEnv; pass `diagnostics` to collect into an array the caller already holds. */
+export function newEnv(host: ConfHost, justCheck = true, diagnostics: Diagnostic[] = []): ConfEnv {
+  return { host, justCheck, diagnostics, shared: new Map() };
 }
 
 /** Adds a warning (or other non-fatal message) to the configuration's diagnostics. */

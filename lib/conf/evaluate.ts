@@ -18,8 +18,7 @@ import { parseConfig } from "../../conf-grammar/mod.ts";
 import type { Assignment, CallNode, ConfFile, ItemNode, PathNode } from "../../conf-grammar/ast.ts";
 import { registerBuiltinModules } from "../modules/mod.ts";
 import { registerCoreBuiltins, registerReadmeExtensions } from "./builtins.ts";
-import { Dict, newEnv } from "./dict.ts";
-import type { ConfEnv } from "./dict.ts";
+import { type ConfEnv, Dict, newEnv } from "./dict.ts";
 import { cfgfatal, ConfigError, type Diagnostic, fatal } from "./errors.ts";
 import type { ConfHost } from "./host.ts";
 import { dictItem, type Item, type List, numberItem, stringItem } from "./value.ts";
@@ -73,11 +72,8 @@ export function evaluateConfig(input: Uint8Array | string, opts: EvaluateOptions
       })
       : first!;
   }
-  const env = newEnv(opts.host, opts.justCheck ?? true);
-  if (opts.diagnostics) {
-    // Share the caller's array so warnings survive a later fatal error.
-    (env as { diagnostics: Diagnostic[] }).diagnostics = opts.diagnostics;
-  }
+  // The caller's array, if any, so warnings survive a later fatal error.
+  const env = newEnv(opts.host, opts.justCheck ?? true, opts.diagnostics);
   const root = newRootDict(env, { extensions: opts.extensions });
   evaluateAst(parsed.ast, root);
   return { root, diagnostics: env.diagnostics };
