@@ -116,7 +116,13 @@ export function metakeyHandler(e: TincEngine, c: MetaConnection, line: string): 
   if (hex.length !== 2 * len) return e.bad(c, "METAKEY", "wrong keylength");
   const encrypted = hexToBytes(hex, len);
   if (!encrypted) return e.bad(c, "METAKEY", "invalid key");
-  const k = e.crypto.rsaPrivate(e.config.privateKey, encrypted);
+  let k: Uint8Array;
+  try {
+    k = e.crypto.rsaPrivate(e.config.privateKey, encrypted);
+  } catch (err) {
+    // RSA_private_decrypt failed (e.g. input not below the modulus).
+    return e.bad(c, "METAKEY", `error during decryption of meta key: ${err}`);
+  }
   const cipher = metaCipher(e, cipherNid);
   if (!cipher) {
     e.log.log("error", "protocol", `${c.name} (${c.hostname}) uses unknown cipher ${cipherNid}`);

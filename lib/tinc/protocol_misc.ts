@@ -22,8 +22,13 @@ export function pingHandler(e: TincEngine, c: MetaConnection, _line: string): bo
 
 export function pongHandler(_e: TincEngine, c: MetaConnection, _line: string): boolean {
   c.pinged = false;
-  // A working connection: the reconnect back-off starts over.
-  if (c.outgoingRecord) c.outgoingRecord.timeout = 0;
+  // A working connection: the reconnect back-off starts over, and after a drop we wait
+  // for it instead of walking on through the Address list (tincd clears cfg/ai here).
+  const o = c.outgoingRecord;
+  if (o) {
+    o.timeout = 0;
+    o.nextAddress = o.host.addresses.length;
+  }
   return true;
 }
 

@@ -200,3 +200,20 @@ Deno.test("engine: dump lists nodes, edges, subnets and connections", () => {
   assert.equal(d.connections[0]!.name, "beta");
   assert.equal(d.connections[0]!.address, "192.168.77.2:40000");
 });
+
+Deno.test("engine: after a PONG a dropped outgoing connection waits for the back-off", () => {
+  const beta = {
+    ...BETA,
+    host: { addresses: [{ host: "10.0.0.1", port: 1 }, { host: "10.0.0.2", port: 2 }] },
+  };
+  const h = new Harness({ ...ALPHA, connectTo: ["beta"] }, [beta]);
+  h.start();
+  const p = h.answerConnect("beta");
+  p.send("12 1 beta alpha 192.168.77.1 655 c 5");
+  p.send("9"); // PONG
+  h.engine.onMetaClosed(p.conn, h.now);
+  // Not the second address at once: tincd forgot the list on PONG.
+  assert.equal(h.connects.length, 0);
+  h.advance(5_100);
+  assert.equal(h.connects[0]!.to.key, "10.0.0.1:1");
+});

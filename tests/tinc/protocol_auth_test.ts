@@ -162,6 +162,11 @@ dropsAt("METAKEY with bad hex", (h) => {
   p.send(`1 429 672 0 0 ${"ZZ".repeat(p.key.size)}`);
   return p;
 });
+dropsAt("METAKEY not below the modulus (RSA failure)", (h) => {
+  const p = h.accept("beta", "192.168.77.2", { stopAfter: 0 });
+  p.send(`1 429 672 0 0 ${"FF".repeat(p.key.size)}`);
+  return p;
+}, /decryption of meta key/);
 dropsAt("a CHALLENGE of the wrong length", (h) => {
   const p = h.accept("beta", "192.168.77.2", { stopAfter: 1 });
   p.send(`2 ${"AB".repeat(10)}`);
