@@ -244,6 +244,8 @@ export class TincEngine {
   contradictingAddEdge = 0;
   contradictingDelEdge = 0;
 
+  /** StrictSubnets, or TunnelServer which implies it. */
+  readonly strictSubnets: boolean;
   readonly pingInterval: number;
   readonly pingTimeout: number;
   #nextConnId = 1;
@@ -263,6 +265,7 @@ export class TincEngine {
     this.out = deps.out;
     this.log = deps.log;
     this.now = deps.now;
+    this.strictSubnets = config.strictSubnets || config.tunnelServer;
     this.pingInterval = config.pingInterval < 1 ? 86400 : config.pingInterval;
     this.pingTimeout = Math.min(Math.max(config.pingTimeout, 1), this.pingInterval);
     this.#lastPingCheck = deps.now;
@@ -497,6 +500,10 @@ export class TincEngine {
       c.outgoingRecord = null;
       this.terminate(c, false, false);
     }
+    // tinc-down time: our own subnets go down too.
+    for (const s of this.subnetsOf(this.graph.myself)) {
+      this.#subnetEvent(this.graph.myself, s, false);
+    }
   }
 
   // --- used by the protocol handlers --------------------------------------------------------
@@ -592,7 +599,10 @@ export class TincEngine {
 
   /** Whether `owner` may claim `s`: its host entry's allowed subnets, else remoteSubnets. */
   subnetAllowed(owner: string, s: Subnet): boolean {
-    const allowed = this.hostConfig(owner)?.allowedSubnets ?? this.config.remoteSubnets;
+    const host = this.hostConfig(owner);
+    // StrictSubnets (implied by TunnelServer): only what our host entries list.
+    if (this.strictSubnets && !host?.allowedSubnets) return false;
+    const allowed = host?.allowedSubnets ?? this.config.remoteSubnets;
     if (allowed === null) return true;
     for (const text of allowed) {
       const a = parseSubnet(text);
@@ -858,7 +868,7 @@ export class TincEngine {
       any = true;
       for (const s of this.subnetsOf(n)) {
         sendDelSubnet(this, null, n, s);
-        if (!this.config.strictSubnets) this.delSubnet(n, s);
+        if (!this.strictSubnets) this.delSubnet(n, s);
       }
       for (const e of [...n.edges.values()].sort((a, b) => a.to.name < b.to.name ? -1 : 1)) {
         if (!this.config.tunnelServer) sendDelEdge(this, null, n.name, e.to.name);
@@ -868,7 +878,7 @@ export class TincEngine {
     for (const n of [...g.sortedNodes()]) {
       if (n.reachable) continue;
       const pointed = g.edgesByWeight.some((e) => e.to === n);
-      if (!pointed && (!this.config.strictSubnets || n.subnets.size === 0)) {
+      if (!pointed && (!this.strictSubnets || n.subnets.size === 0)) {
         for (const s of this.subnetsOf(n)) this.delSubnet(n, s);
         this.setNodeUdp(n, null);
         this.dataPlane.nodeRemoved(n);

@@ -59,7 +59,7 @@ export function addSubnetHandler(e: TincEngine, c: MetaConnection, line: string)
       "protocol",
       `Ignoring unauthorized ADD_SUBNET from ${c.name}: ${name} ${text}`,
     );
-    if (e.config.strictSubnets) e.forward(c, line);
+    if (e.strictSubnets) e.forward(c, line);
     return true;
   }
   if (!e.admitSubnet(name)) return true;
@@ -97,7 +97,7 @@ export function delSubnetHandler(e: TincEngine, c: MetaConnection, line: string)
       "protocol",
       `Got DEL_SUBNET from ${c.name} for ${name} which does not appear in his subnet tree`,
     );
-    if (e.config.strictSubnets) e.forward(c, line);
+    if (e.strictSubnets) e.forward(c, line);
     return true;
   }
   if (owner === g.myself) {
@@ -107,7 +107,7 @@ export function delSubnetHandler(e: TincEngine, c: MetaConnection, line: string)
   }
   if (e.config.tunnelServer) return true;
   e.forward(c, line);
-  if (e.config.strictSubnets) return true;
+  if (e.strictSubnets) return true;
   e.delSubnet(owner, found);
   return true;
 }

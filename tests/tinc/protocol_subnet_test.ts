@@ -130,3 +130,26 @@ Deno.test("ADD_SUBNET flood from one peer is capped per owner", () => {
   assert.ok(n <= 512 && n >= 500, `subnets kept: ${n}`);
   assert.equal(beta.closed, null);
 });
+
+Deno.test("StrictSubnets: only subnets listed for known hosts; others ignored but forwarded", () => {
+  const base = new Harness({ name: "x", ip: "1.1.1.1" }, [
+    { name: "beta", ip: "192.168.77.2" },
+    { name: "gamma", ip: "192.168.77.3" },
+  ]).engine.config.hosts;
+  const { h, beta, gamma } = setup([], {
+    strictSubnets: true,
+    hosts: base.map((x) => x.name === "beta" ? { ...x, allowedSubnets: ["10.77.2.0/24"] } : x),
+  });
+  beta.send("10 1 beta 10.77.2.0/24");
+  beta.send("10 2 beta 10.77.3.0/24");
+  beta.send("10 3 delta 10.77.4.0/24"); // no host entry at all
+  assert.deepEqual(subnetsOf(h, "beta"), ["10.77.2.0/24#10"]);
+  assert.deepEqual(subnetsOf(h, "delta"), []);
+  assert.equal(gamma.lines.length, 3);
+});
+
+Deno.test("stop: subnet-down for our own subnets", () => {
+  const { h } = setup();
+  h.engine.stop(h.now);
+  assert.ok(h.events.some((e) => e.type === "subnet-down" && e.node === "alpha"));
+});
