@@ -86,3 +86,30 @@ export function pingFlow(lab: Lab, from: string, to: string, seconds: number, in
     waitS: 1,
   });
 }
+
+/**
+ * Waits until `size`-byte pings with DF cross both ways between `a` and `b` with no frame
+ * on the meta connection: both sides have fixed their path MTU and use UDP (tincd takes
+ * about 5.5 s). `tincdLog` is the tincd side's -d4 log, `peer` the other node's name.
+ * True when that happened within `timeoutMs`.
+ */
+export async function waitUdpBigPings(
+  lab: Lab,
+  a: string,
+  b: string,
+  tincdLog: string,
+  peer: string,
+  size: number,
+  timeoutMs: number,
+): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  const tcp = new RegExp(`(Got|Sending) PACKET (from|to) ${peer} `);
+  while (Date.now() < end) {
+    const m = mark(tincdLog);
+    const ab = await lab.ping(a, b, { count: 2, size, dontFragment: true, intervalS: 0.2 });
+    const ba = await lab.ping(b, a, { count: 2, size, dontFragment: true, intervalS: 0.2 });
+    if (ab.received === 2 && ba.received === 2 && !tcp.test(since(tincdLog, m))) return true;
+    await sleep(500);
+  }
+  return false;
+}
