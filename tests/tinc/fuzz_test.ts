@@ -234,3 +234,77 @@ Deno.test(`fuzz: route() and LZO never throw on random frames (${RUNS} inputs, s
     assert.ok(n <= out.length);
   }
 });
+
+Deno.test(`fuzz: PacketPath.onUdp/onTcpPacket/onTun never throw (${RUNS} inputs, seed ${SEED})`, async () => {
+  const { PacketPath } = await import("../../lib/tinc/packet_path.ts");
+  const { Node } = await import("../../lib/tinc/node.ts");
+  const { DEFAULT_TRANSFORM, ENGINE_DEFAULTS } = await import("../../lib/tinc/config.ts");
+  const { NULL_LOGGER, sockAddr } = await import("../../lib/tinc/types.ts");
+  type Hooks = import("../../lib/tinc/engine.ts").ControlHooks;
+  const me = new Node("me");
+  me.reachable = true;
+  me.via = me;
+  me.nexthop = me;
+  const peer = new Node("peer");
+  peer.reachable = true;
+  peer.via = peer;
+  peer.nexthop = peer;
+  peer.options = 0x8; // no PMTU discovery: data goes by UDP at once
+  const peerAddr = sockAddr("192.0.2.9", 655);
+  peer.udpAddress = peerAddr;
+  const subnets = new SubnetTable<InstanceType<typeof Node>>();
+  subnets.add(me, parseSubnet("10.0.0.0/24")!);
+  subnets.add(peer, parseSubnet("0.0.0.0/0")!);
+  let sent = 0;
+  const hooks = {
+    config: { ...ENGINE_DEFAULTS, name: "me", hosts: [], transform: DEFAULT_TRANSFORM },
+    crypto,
+    log: NULL_LOGGER,
+    myself: me,
+    subnets,
+    out: {
+      sendMeta() {},
+      closeMeta() {},
+      connect() {},
+      event() {},
+      sendUdp: () => (sent++, true),
+      writeTun: () => {},
+    },
+    lookupNode: () => undefined,
+    nodeByUdp: (a: { key: string }) => (a.key === peerAddr.key ? peer : undefined),
+    nodes: () => [me, peer].values(),
+    setNodeUdp: () => {},
+    requestKey: () => {},
+    sendTcpPacket: () => true,
+    sendAnsKey: () => {},
+    connections: () => [].values(),
+    learnMac: () => {},
+    forgetMac: () => {},
+    rekey: () => {},
+  } as unknown as Hooks;
+  const path = new PacketPath(hooks);
+  const k = path.newInKey(peer);
+  assert.equal(path.setOutKey(peer, k.key, k.cipher, k.digest, k.macLength, k.compression), null);
+  peer.validKey = true;
+  const r = prng(SEED + 3);
+  const buf = new Uint8Array(FRAME_HEADROOM + 2048);
+  const other = sockAddr("198.51.100.1", 1);
+  for (let i = 0; i < RUNS; i++) {
+    const len = r.below(1800);
+    r.fill(buf, FRAME_HEADROOM, FRAME_HEADROOM + len);
+    if (r.below(2)) buf.set([0x08, 0x00, 0x45], FRAME_HEADROOM + 12);
+    switch (i % 3) {
+      case 0:
+        path.onUdp(buf, FRAME_HEADROOM, len, r.below(2) ? peerAddr : other, i);
+        break;
+      case 1:
+        path.onTcpPacket(peer, buf, FRAME_HEADROOM, len, i);
+        break;
+      case 2:
+        path.onTun(buf, FRAME_HEADROOM, Math.min(len, 1518), i);
+        break;
+    }
+    if (i % 1000 === 0) path.onTick(i * 100);
+  }
+  assert.ok(sent > 0);
+});
