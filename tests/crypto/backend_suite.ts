@@ -306,7 +306,7 @@ export function backendSuite(prefix: string, make: () => CryptoBackend): void {
       const [chal, reply] of [
         ["meta_alpha_to_beta", "meta_beta_to_alpha"],
         ["meta_beta_to_alpha", "meta_alpha_to_beta"],
-      ]
+      ] as const
     ) {
       const challenge = hex((VECTORS[chal].challenge_line as string).trim().split(" ")[1]!);
       assert.equal(challenge.length, 256);
