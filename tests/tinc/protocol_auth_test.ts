@@ -266,3 +266,10 @@ Deno.test("auth: after ACK the engine sends its subnets, then ADD_EDGE me→peer
   assert.equal(ans.length, 1);
   assert.match(ans[0]!, /^16 alpha beta [0-9A-F]{96} 427 672 4 0$/);
 });
+
+Deno.test("auth: an ACK port of 0 keeps the peer's TCP source port in our edge", () => {
+  const h = server();
+  h.accept("beta", "192.168.77.2", { ackPort: 0 });
+  const e = h.engine.dump().edges.find((x) => x.from === "alpha")!;
+  assert.equal(e.port, "40000");
+});

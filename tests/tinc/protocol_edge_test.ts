@@ -150,3 +150,14 @@ Deno.test("ADD_EDGE: fields are read with sscanf semantics, as tincd does", () =
   beta.send("12 zeta delta3 10.1.2.3 655 c 7");
   assert.deepEqual(beta.closed, { tarpit: true });
 });
+
+Deno.test("forwarding skips connections that are still authenticating", () => {
+  const { h, beta, gamma } = twoPeers();
+  h.now += 1000;
+  const pending = h.accept("gamma", "192.168.77.3", { stopAfter: 2 }, 40001);
+  // (gamma's second connection is mid-handshake; the first one is still active.)
+  const before = pending.lines.length;
+  beta.send("12 77 beta delta 10.1.2.3 655 c 7");
+  assert.equal(pending.lines.length, before);
+  assert.ok(gamma.lines.includes("12 77 beta delta 10.1.2.3 655 c 7"));
+});
