@@ -280,6 +280,10 @@ export class Lab {
     const tag = `tt-${label.slice(0, 6)}${crypto.randomUUID().slice(0, 4)}`;
     const dir = await Deno.makeTempDir({ prefix: `${tag}-` });
     const lab = new Lab(tag, dir);
+    if (Deno.env.get("TT_KEEP")) {
+      // deno-lint-ignore no-console
+      console.log(`lab ${label}: ${dir}`);
+    }
     try {
       for (const [index, id] of spec.nodes.entries()) {
         const ns = `${tag}-${id}`;
@@ -427,7 +431,9 @@ export class Lab {
 
   /** The tail of every log under the lab directory, for failure messages. */
   logs(lines = 40): string {
-    let text = "";
+    let text = `\n(lab directory ${this.dir}${
+      Deno.env.get("TT_KEEP") ? "" : ", removed: set TT_KEEP=1"
+    })`;
     const walk = (dir: string) => {
       for (const e of Deno.readDirSync(dir)) {
         const path = `${dir}/${e.name}`;
