@@ -9,9 +9,9 @@
  * the bytes of the whole key and block: secnet's "serpentbe" (used by its serpent256-cbc),
  * which is also the order the NESSIE vectors are usually printed in. Both are tested.
  *
- * The S-boxes are evaluated through their algebraic normal form (XOR of AND-monomials of
- * the four input words), derived at load time from the published tables below, so every
- * S-box is 11 ANDs plus XORs on whole 32-bit words. Pure: no Deno, no I/O.
+ * The S-boxes are evaluated in bitslice form through their algebraic normal form (XOR of
+ * AND-monomials of the four input words), so each is a few ANDs and XORs on whole 32-bit
+ * words. Pure: no Deno, no I/O.
  *
  * @module
  */
@@ -19,7 +19,7 @@
 import type { PacketCipher } from "./types.ts";
 
 /** The eight S-boxes from the Serpent specification. */
-const SBOXES: readonly (readonly number[])[] = [
+export const SBOXES: readonly (readonly number[])[] = [
   [3, 8, 15, 1, 10, 6, 5, 11, 14, 13, 4, 2, 7, 0, 9, 12],
   [15, 12, 2, 7, 9, 0, 5, 10, 1, 11, 14, 8, 6, 13, 3, 4],
   [8, 6, 7, 9, 3, 12, 10, 15, 13, 1, 14, 4, 0, 11, 5, 2],
@@ -31,57 +31,306 @@ const SBOXES: readonly (readonly number[])[] = [
 ];
 
 /**
- * For an S-box, per output bit j, the list of monomials (4-bit masks over the input words)
- * whose XOR gives output word j: the Möbius transform of the truth table of that bit.
+ * The S-boxes in bitslice form: each output word is the XOR of AND-monomials of the input
+ * words (the algebraic normal form of the table above). These straight-line functions were
+ * generated from SBOXES by a Möbius transform; tests/crypto/serpent_test.ts checks every one
+ * against the table on all 16 inputs.
  */
-function anf(box: readonly number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let j = 0; j < 4; j++) {
-    const f = box.map((v) => (v >> j) & 1);
-    for (let bit = 1; bit < 16; bit <<= 1) {
-      for (let x = 0; x < 16; x++) if (x & bit) f[x]! ^= f[x ^ bit]!;
-    }
-    out.push(Uint8Array.from(f.flatMap((c, m) => (c ? [m] : []))));
-  }
-  return out;
-}
-
-const FWD = SBOXES.map(anf);
-const INV = SBOXES.map((box) => {
-  const inv = new Array<number>(16);
-  box.forEach((v, i) => (inv[v] = i));
-  return anf(inv);
-});
-
-const MON = new Int32Array(16);
-
-/** Applies one S-box (as ANF lists) to the four state words in place. */
-function sbox(lists: Uint8Array[], st: Int32Array): void {
-  const m = MON;
+function s0(st: Int32Array): void {
   const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
-  m[0] = -1;
-  m[1] = x0;
-  m[2] = x1;
-  m[3] = x0 & x1;
-  m[4] = x2;
-  m[5] = x0 & x2;
-  m[6] = x1 & x2;
-  m[7] = m[3]! & x2;
-  m[8] = x3;
-  m[9] = x0 & x3;
-  m[10] = x1 & x3;
-  m[11] = m[3]! & x3;
-  m[12] = x2 & x3;
-  m[13] = m[5]! & x3;
-  m[14] = m[6]! & x3;
-  m[15] = m[7]! & x3;
-  for (let j = 0; j < 4; j++) {
-    const l = lists[j]!;
-    let y = 0;
-    for (let k = 0; k < l.length; k++) y ^= m[l[k]!]!;
-    st[j] = y;
-  }
+  const m01 = x0 & x1;
+  const m02 = x0 & x2;
+  const m12 = x1 & x2;
+  const m012 = m01 & x2;
+  const m023 = m02 & x3;
+  const m123 = m12 & x3;
+  const m13 = x1 & x3;
+  const m03 = x0 & x3;
+  st[0] = ~(x0 ^ m01 ^ x2 ^ m02 ^ m12 ^ m012 ^ x3 ^ m023 ^ m123);
+  st[1] = ~(x0 ^ m02 ^ m12 ^ m012 ^ m13 ^ m023 ^ m123);
+  st[2] = x1 ^ m01 ^ m02 ^ m012 ^ x3 ^ m13 ^ m123;
+  st[3] = x0 ^ x1 ^ x2 ^ x3 ^ m03;
 }
+
+function s1(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m03 = x0 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m123 = m12 & x3;
+  const m01 = x0 & x1;
+  const m13 = x1 & x3;
+  const m013 = m01 & x3;
+  st[0] = ~(x0 ^ x1 ^ m12 ^ m03 ^ m23 ^ m023 ^ m123);
+  st[1] = ~(x0 ^ m01 ^ x2 ^ m02 ^ x3 ^ m13 ^ m013 ^ m023 ^ m123);
+  st[2] = ~(x1 ^ m01 ^ x2 ^ x3);
+  st[3] = ~(x1 ^ m02 ^ x3 ^ m03 ^ m013 ^ m023 ^ m123);
+}
+
+function s2(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m02 = x0 & x2;
+  const m12 = x1 & x2;
+  const m01 = x0 & x1;
+  const m012 = m01 & x2;
+  const m03 = x0 & x3;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m023 = m02 & x3;
+  const m13 = x1 & x3;
+  st[0] = x1 ^ x2 ^ m02 ^ x3;
+  st[1] = x0 ^ x1 ^ x2 ^ m12 ^ m012 ^ m03 ^ m013 ^ m23 ^ m023;
+  st[2] = x0 ^ x1 ^ m12 ^ x3 ^ m13 ^ m013 ^ m23 ^ m023;
+  st[3] = ~(x0 ^ x1 ^ x2 ^ m012 ^ m13);
+}
+
+function s3(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m03 = x0 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m123 = m12 & x3;
+  const m01 = x0 & x1;
+  const m013 = m01 & x3;
+  const m012 = m01 & x2;
+  const m13 = x1 & x3;
+  st[0] = x0 ^ x1 ^ m12 ^ x3 ^ m03 ^ m23 ^ m023 ^ m123;
+  st[1] = x0 ^ x1 ^ m02 ^ m03 ^ m013 ^ m23 ^ m023;
+  st[2] = x0 ^ m01 ^ x2 ^ m012 ^ x3 ^ m13 ^ m013;
+  st[3] = x0 ^ x1 ^ m01 ^ x2 ^ m02 ^ m012 ^ x3 ^ m23 ^ m023;
+}
+
+function s4(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m02 = x0 & x2;
+  const m12 = x1 & x2;
+  const m23 = x2 & x3;
+  const m023 = m02 & x3;
+  const m123 = m12 & x3;
+  const m012 = m01 & x2;
+  const m013 = m01 & x3;
+  st[0] = ~(x1 ^ m01 ^ x2 ^ x3 ^ m03 ^ m13);
+  st[1] = x0 ^ m02 ^ m12 ^ x3 ^ m13 ^ m23 ^ m023 ^ m123;
+  st[2] = x0 ^ m01 ^ x2 ^ m12 ^ m012 ^ m13 ^ m013 ^ m23 ^ m123;
+  st[3] = x0 ^ x1 ^ x2 ^ m12 ^ m03 ^ m13 ^ m013;
+}
+
+function s5(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m12 = x1 & x2;
+  const m123 = m12 & x3;
+  const m012 = m01 & x2;
+  st[0] = ~(x1 ^ m01 ^ x2 ^ x3 ^ m03 ^ m13);
+  st[1] = ~(x0 ^ m01 ^ x2 ^ x3 ^ m13 ^ m013 ^ m23);
+  st[2] = ~(x1 ^ m02 ^ x3 ^ m013 ^ m23 ^ m023 ^ m123);
+  st[3] = ~(x0 ^ x1 ^ x2 ^ m012 ^ x3 ^ m03 ^ m023);
+}
+
+function s6(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m02 = x0 & x2;
+  const m12 = x1 & x2;
+  const m01 = x0 & x1;
+  const m012 = m01 & x2;
+  const m013 = m01 & x3;
+  const m123 = m12 & x3;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m23 = x2 & x3;
+  st[0] = ~(x0 ^ x1 ^ x2 ^ m02 ^ m12 ^ m012 ^ x3 ^ m013 ^ m123);
+  st[1] = ~(x1 ^ x2 ^ m03);
+  st[2] = ~(x0 ^ m01 ^ x2 ^ m12 ^ m012 ^ m13 ^ m013 ^ m23 ^ m123);
+  st[3] = x1 ^ m01 ^ x2 ^ m02 ^ m012 ^ x3 ^ m23 ^ m123;
+}
+
+function s7(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m12 = x1 & x2;
+  const m123 = m12 & x3;
+  const m013 = m01 & x3;
+  const m012 = m01 & x2;
+  st[0] = ~(m01 ^ x2 ^ m03 ^ m13 ^ m23 ^ m023 ^ m123);
+  st[1] = x1 ^ m01 ^ x2 ^ m02 ^ m12 ^ x3 ^ m03 ^ m013 ^ m023;
+  st[2] = x0 ^ x1 ^ x2 ^ m012 ^ x3 ^ m03 ^ m13 ^ m013 ^ m123;
+  st[3] = x0 ^ x1 ^ x2 ^ m02 ^ m012 ^ m03;
+}
+
+function si0(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m12 = x1 & x2;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m123 = m12 & x3;
+  st[0] = ~(m01 ^ x2 ^ m12 ^ m03 ^ m13 ^ m013 ^ m23 ^ m023 ^ m123);
+  st[1] = x0 ^ x1 ^ x2 ^ m02 ^ m13 ^ m023 ^ m123;
+  st[2] = ~(x0 ^ x1 ^ m01 ^ x2 ^ x3);
+  st[3] = ~(x0 ^ m12 ^ x3 ^ m013 ^ m23 ^ m023 ^ m123);
+}
+
+function si1(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m012 = m01 & x2;
+  const m13 = x1 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m12 = x1 & x2;
+  const m123 = m12 & x3;
+  const m03 = x0 & x3;
+  st[0] = ~(x0 ^ x1 ^ m01 ^ m012 ^ m13 ^ m023 ^ m123);
+  st[1] = x1 ^ x2 ^ m012 ^ x3 ^ m03 ^ m13 ^ m023 ^ m123;
+  st[2] = ~(x0 ^ x1 ^ m02 ^ m12 ^ m012 ^ x3 ^ m023);
+  st[3] = x0 ^ x2 ^ x3 ^ m13;
+}
+
+function si2(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m13 = x1 & x3;
+  const m01 = x0 & x1;
+  const m03 = x0 & x3;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m012 = m01 & x2;
+  st[0] = x0 ^ x1 ^ x2 ^ m12 ^ m13;
+  st[1] = x1 ^ m01 ^ x2 ^ m03 ^ m013 ^ m23 ^ m023;
+  st[2] = ~(x0 ^ m01 ^ x2 ^ x3 ^ m03 ^ m13 ^ m013 ^ m023);
+  st[3] = ~(m01 ^ m12 ^ m012 ^ x3 ^ m023);
+}
+
+function si3(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m123 = m12 & x3;
+  const m01 = x0 & x1;
+  const m012 = m01 & x2;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  st[0] = x0 ^ x2 ^ m12 ^ x3 ^ m03 ^ m13 ^ m123;
+  st[1] = x1 ^ x2 ^ m12 ^ m012 ^ x3 ^ m03 ^ m023 ^ m123;
+  st[2] = m01 ^ m02 ^ m12 ^ m03 ^ m13 ^ m013 ^ m23 ^ m023;
+  st[3] = x0 ^ x1 ^ x2 ^ m02 ^ m012 ^ m03 ^ m013 ^ m23;
+}
+
+function si4(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m03 = x0 & x3;
+  const m01 = x0 & x1;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m012 = m01 & x2;
+  const m13 = x1 & x3;
+  st[0] = ~(x0 ^ x1 ^ x2 ^ x3 ^ m03 ^ m013 ^ m23 ^ m023);
+  st[1] = m01 ^ x2 ^ m02 ^ x3 ^ m03 ^ m023;
+  st[2] = ~(x0 ^ x1 ^ m01 ^ x2 ^ m02 ^ m012 ^ x3 ^ m13 ^ m013);
+  st[3] = x1 ^ m01 ^ x2 ^ m03 ^ m013 ^ m23;
+}
+
+function si5(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m01 = x0 & x1;
+  const m013 = m01 & x3;
+  const m02 = x0 & x2;
+  const m012 = m01 & x2;
+  const m03 = x0 & x3;
+  const m13 = x1 & x3;
+  const m023 = m02 & x3;
+  st[0] = x0 ^ m12 ^ x3 ^ m013;
+  st[1] = x0 ^ x1 ^ m02 ^ m12 ^ m012 ^ x3 ^ m03 ^ m013;
+  st[2] = x0 ^ m01 ^ x2 ^ m13 ^ m013 ^ m023;
+  st[3] = ~(x1 ^ m01 ^ x2 ^ m012 ^ m03);
+}
+
+function si6(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m01 = x0 & x1;
+  const m02 = x0 & x2;
+  const m12 = x1 & x2;
+  const m012 = m01 & x2;
+  const m013 = m01 & x3;
+  const m123 = m12 & x3;
+  const m13 = x1 & x3;
+  const m23 = x2 & x3;
+  const m03 = x0 & x3;
+  st[0] = ~(x0 ^ m01 ^ m02 ^ m12 ^ m012 ^ x3 ^ m013 ^ m123);
+  st[1] = ~(x1 ^ x2 ^ m02 ^ x3);
+  st[2] = ~(x0 ^ x1 ^ m12 ^ m13 ^ m013 ^ m23 ^ m123);
+  st[3] = ~(x1 ^ m01 ^ x2 ^ m12 ^ m012 ^ x3 ^ m03 ^ m013 ^ m23 ^ m123);
+}
+
+function si7(st: Int32Array): void {
+  const x0 = st[0]!, x1 = st[1]!, x2 = st[2]!, x3 = st[3]!;
+  const m12 = x1 & x2;
+  const m13 = x1 & x3;
+  const m01 = x0 & x1;
+  const m013 = m01 & x3;
+  const m23 = x2 & x3;
+  const m123 = m12 & x3;
+  const m03 = x0 & x3;
+  const m02 = x0 & x2;
+  const m023 = m02 & x3;
+  const m012 = m01 & x2;
+  st[0] = ~(x0 ^ x1 ^ m12 ^ m13 ^ m013 ^ m23 ^ m123);
+  st[1] = ~(x0 ^ x2 ^ m12 ^ x3 ^ m03 ^ m13 ^ m023 ^ m123);
+  st[2] = x1 ^ m02 ^ x3 ^ m013 ^ m23 ^ m023;
+  st[3] = m01 ^ x2 ^ m012 ^ m03 ^ m13 ^ m013;
+}
+
+/** Forward S-boxes S0..S7 and their inverses, by index. */
+export const SBOX_FUNCTIONS: readonly ((st: Int32Array) => void)[] = [
+  s0,
+  s1,
+  s2,
+  s3,
+  s4,
+  s5,
+  s6,
+  s7,
+];
+export const SBOX_INVERSE_FUNCTIONS: readonly ((st: Int32Array) => void)[] = [
+  si0,
+  si1,
+  si2,
+  si3,
+  si4,
+  si5,
+  si6,
+  si7,
+];
 
 const rotl = (x: number, n: number) => (x << n) | (x >>> (32 - n));
 
@@ -157,7 +406,7 @@ export class Serpent implements BlockEncryptor {
     const st = this.st;
     for (let i = 0; i < 33; i++) {
       for (let j = 0; j < 4; j++) st[j] = w[8 + 4 * i + j]!;
-      sbox(FWD[(35 - i) % 8]!, st);
+      SBOX_FUNCTIONS[(35 - i) % 8]!(st);
       this.k.set(st, 4 * i);
     }
   }
@@ -183,40 +432,77 @@ export class Serpent implements BlockEncryptor {
   encryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
     const st = this.st, k = this.k;
     this.load(src, srcOff);
-    for (let r = 0; r < 32; r++) {
-      const o = 4 * r;
-      st[0]! ^= k[o]!;
-      st[1]! ^= k[o + 1]!;
-      st[2]! ^= k[o + 2]!;
-      st[3]! ^= k[o + 3]!;
-      sbox(FWD[r & 7]!, st);
-      if (r < 31) lt(st);
+    // Unrolled by eight so every S-box call site is monomorphic.
+    for (let o = 0; o < 128; o += 32) {
+      mix(st, k, o);
+      s0(st);
+      lt(st);
+      mix(st, k, o + 4);
+      s1(st);
+      lt(st);
+      mix(st, k, o + 8);
+      s2(st);
+      lt(st);
+      mix(st, k, o + 12);
+      s3(st);
+      lt(st);
+      mix(st, k, o + 16);
+      s4(st);
+      lt(st);
+      mix(st, k, o + 20);
+      s5(st);
+      lt(st);
+      mix(st, k, o + 24);
+      s6(st);
+      lt(st);
+      mix(st, k, o + 28);
+      s7(st);
+      if (o < 96) lt(st);
     }
-    st[0]! ^= k[128]!;
-    st[1]! ^= k[129]!;
-    st[2]! ^= k[130]!;
-    st[3]! ^= k[131]!;
+    mix(st, k, 128);
     this.store(dst, dstOff);
   }
 
   decryptBlock(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number): void {
     const st = this.st, k = this.k;
     this.load(src, srcOff);
-    st[0]! ^= k[128]!;
-    st[1]! ^= k[129]!;
-    st[2]! ^= k[130]!;
-    st[3]! ^= k[131]!;
-    for (let r = 31; r >= 0; r--) {
-      if (r < 31) ltInverse(st);
-      sbox(INV[r & 7]!, st);
-      const o = 4 * r;
-      st[0]! ^= k[o]!;
-      st[1]! ^= k[o + 1]!;
-      st[2]! ^= k[o + 2]!;
-      st[3]! ^= k[o + 3]!;
+    mix(st, k, 128);
+    for (let o = 96; o >= 0; o -= 32) {
+      if (o < 96) ltInverse(st);
+      si7(st);
+      mix(st, k, o + 28);
+      ltInverse(st);
+      si6(st);
+      mix(st, k, o + 24);
+      ltInverse(st);
+      si5(st);
+      mix(st, k, o + 20);
+      ltInverse(st);
+      si4(st);
+      mix(st, k, o + 16);
+      ltInverse(st);
+      si3(st);
+      mix(st, k, o + 12);
+      ltInverse(st);
+      si2(st);
+      mix(st, k, o + 8);
+      ltInverse(st);
+      si1(st);
+      mix(st, k, o + 4);
+      ltInverse(st);
+      si0(st);
+      mix(st, k, o);
     }
     this.store(dst, dstOff);
   }
+}
+
+/** XORs round key k[o..o+4) into the state. */
+function mix(st: Int32Array, k: Int32Array, o: number): void {
+  st[0]! ^= k[o]!;
+  st[1]! ^= k[o + 1]!;
+  st[2]! ^= k[o + 2]!;
+  st[3]! ^= k[o + 3]!;
 }
 
 function readLe(b: Uint8Array, o: number): number {

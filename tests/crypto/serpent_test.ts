@@ -4,6 +4,9 @@ import {
   type BlockEncryptor,
   Eax,
   EaxSerpentPacketCipher,
+  SBOX_FUNCTIONS,
+  SBOX_INVERSE_FUNCTIONS,
+  SBOXES,
   Serpent,
   SerpentCbcPacketCipher,
 } from "../../lib/crypto/serpent.ts";
@@ -113,6 +116,26 @@ const MONTE: [string, string, string][] = [
     "dcd7f13ea0dcdfd0139d1a42e2ffb84b",
   ],
 ];
+
+Deno.test("bitslice S-box functions equal the specification's tables at every bit position", () => {
+  for (let box = 0; box < 8; box++) {
+    for (let x = 0; x < 16; x++) {
+      for (const bit of [0, 7, 31]) {
+        const st = new Int32Array(4);
+        for (let j = 0; j < 4; j++) st[j] = ((x >> j) & 1) << bit;
+        SBOX_FUNCTIONS[box]!(st);
+        let y = 0;
+        for (let j = 0; j < 4; j++) y |= ((st[j]! >>> bit) & 1) << j;
+        assert.equal(y, SBOXES[box]![x], `S${box}(${x}) at bit ${bit}`);
+        // Other bit positions stay zero-in, zero-out (S(0) only where the table says so).
+        SBOX_INVERSE_FUNCTIONS[box]!(st);
+        let back = 0;
+        for (let j = 0; j < 4; j++) back |= ((st[j]! >>> bit) & 1) << j;
+        assert.equal(back, x, `S${box}^-1 at bit ${bit}`);
+      }
+    }
+  }
+});
 
 const rev = (s: string) => toHex(hex(s).reverse());
 
