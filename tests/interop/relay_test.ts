@@ -3,7 +3,7 @@
  * Run as root.
  */
 import assert from "node:assert/strict";
-import { Lab, skipUnlessPrivileged } from "../support/netns.ts";
+import { Lab, skipUnlessPrivileged, sleep } from "../support/netns.ts";
 import { startTincd } from "../support/tincd.ts";
 import { startTincture } from "../support/tincture.ts";
 import { assertPings, assertReachable } from "../support/checks.ts";
@@ -31,6 +31,10 @@ Deno.test({
       await assertReachable(lab, "t1", "t2", 30000);
       await assertPings(lab, "t1", "t2");
       await assertPings(lab, "t2", "t1");
+      // and still after the direct UDP probes between the ends have given up
+      await sleep(12000);
+      await assertPings(lab, "t1", "t2");
+      await assertPings(lab, "t2", "t1", { size: 1372 });
     } finally {
       await lab.destroy();
     }
@@ -53,6 +57,9 @@ Deno.test({
       await assertReachable(lab, "d1", "d2", 30000);
       await assertPings(lab, "d1", "d2");
       await assertPings(lab, "d2", "d1");
+      await sleep(12000);
+      await assertPings(lab, "d1", "d2");
+      await assertPings(lab, "d2", "d1", { size: 1372 });
     } finally {
       await lab.destroy();
     }
