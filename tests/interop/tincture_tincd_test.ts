@@ -163,3 +163,49 @@ Deno.test({
     }
   },
 });
+
+// tinc-transform against tincd's Cipher/Digest/MACLength/Compression (what each side must
+// use when sending to the other): cipher NID, digest NID as ANS_KEY carries them.
+const TRANSFORM_CASES: [string, string[], string, string][] = [
+  [
+    "aes-128-cbc + sha1, MAC 10",
+    ["Cipher = aes-128-cbc", "Digest = sha1", "MACLength = 10"],
+    'tinc-transform { cipher "aes-128-cbc"; digest "sha1"; mac-length 10; }',
+    "419 64 10 0",
+  ],
+  [
+    "zlib compression 9",
+    ["Compression = 9"],
+    'tinc-transform { cipher "aes-256-cbc"; digest "sha256"; mac-length 4; compression 9; }',
+    "427 672 4 9",
+  ],
+  [
+    "LZO compression 11",
+    ["Compression = 11"],
+    'tinc-transform { cipher "aes-256-cbc"; digest "sha256"; mac-length 4; compression 11; }',
+    "427 672 4 11",
+  ],
+];
+
+for (const [label, tincLines, transform, keyParams] of TRANSFORM_CASES) {
+  Deno.test({
+    name: `tincture <-> tincd with ${label}: keys carry it, pings both ways`,
+    ignore,
+    async fn() {
+      const lab = await Lab.create("xf", { nodes: ["t1", "d1"], links: LINKS });
+      try {
+        const d = await startTincd(lab, "d1", { peers: [{ id: "t1" }], extra: tincLines });
+        await startTincture(lab, "t1", { sites: [{ id: "d1", connect: true }], transform });
+        await assertReachable(lab, "t1", "d1");
+        await assertPings(lab, "t1", "d1", { size: 1000 });
+        await assertPings(lab, "d1", "t1", { size: 1000 });
+        const log = Deno.readTextFileSync(d.log);
+        // what tincd asks of us, and what we ask of tincd
+        assert.match(log, new RegExp(`Sending ANS_KEY to t1 .*: 16 d1 t1 [0-9A-F]+ ${keyParams}`));
+        assert.match(log, new RegExp(`Got ANS_KEY from t1 .*: 16 t1 d1 [0-9A-F]+ ${keyParams}`));
+      } finally {
+        await lab.destroy();
+      }
+    },
+  });
+}

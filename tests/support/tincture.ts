@@ -34,6 +34,8 @@ export interface TinctureOptions {
   readonly extra?: readonly string[];
   readonly ifname?: string;
   readonly mtu?: number;
+  /** The netlink's `mode` (tinc's Mode): router (default), switch or hub. */
+  readonly mode?: "router" | "switch" | "hub";
   /** Extra command-line words for main.ts (e.g. "-d"). */
   readonly args?: readonly string[];
 }
@@ -94,6 +96,7 @@ export async function writeSecnetConf(
     `  networks ${q(node.subnet)};`,
     `  remote-networks ${q(OVERLAY_PREFIX)};`,
     `  mtu ${opts.mtu ?? 1400};`,
+    ...(opts.mode ? [`  mode ${q(opts.mode)};`] : []),
     "  buffer sysbuffer();",
     "};",
     ...(opts.extra ?? []),
