@@ -5,7 +5,9 @@
  * API:
  * - `parseSubnet(str): Subnet | null` — tinc syntax (`10.0.0.0/8#5`, `fe80::1`, `::ffff:1.2.3.4/128`,
  *   `fe:fd:0:0:0:1`); `/prefix` and `#weight` optional (defaults 32/128 and 10); null when tincd
- *   would refuse it. Never throws.
+ *   would refuse it. Never throws. It follows 1.0.36's sscanf-based str2net, quirks included:
+ *   leading zeros and blanks are accepted ("10.0.0.01"), fields are truncated to 16 bits
+ *   ("12345::" is 2345::), a MAC part keeps its low byte.
  * - `formatSubnet(s): string` — net2str: IPv4 `a.b.c.d/p#w`, IPv6 eight `%x` groups, MAC `%x:`×6
  *   `#w`; always with `#weight`.
  * - `subnetContains(outer, inner)` — inner lies within outer (same type).
@@ -75,98 +77,91 @@ function hexVal(c: number): number {
   return -1;
 }
 
-/** Six `%hx` separated by ':' covering the whole string (tincd accepts one-digit parts). */
-function parseMac(s: string): Uint8Array | null {
-  const parts = s.split(":");
-  if (parts.length !== 6) return null;
-  const out = new Uint8Array(6);
-  for (let k = 0; k < 6; k++) {
-    const p = parts[k]!;
-    let i = 0;
-    while (i < p.length && isSpace(p.charCodeAt(i))) i++;
-    if (p[i] === "+") i++;
-    if (
-      p[i] === "0" && (p[i + 1] === "x" || p[i + 1] === "X") && hexVal(p.charCodeAt(i + 2)) >= 0
-    ) {
-      i += 2;
-    }
-    const start = i;
-    let v = 0;
-    while (i < p.length && hexVal(p.charCodeAt(i)) >= 0) {
-      v = (v * 16 + hexVal(p.charCodeAt(i))) % 0x10000;
+/**
+ * sscanf("%hx" / "%hu") of one field at s[i]: blanks, a sign, "0x" for hex, digits; the value
+ * is strtoul's, truncated to 16 bits. Returns [value, next index] or null.
+ */
+function scanShort(s: string, i: number, base: 10 | 16): [number, number] | null {
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++;
+  let neg = false;
+  if (s[i] === "+" || s[i] === "-") {
+    neg = s[i] === "-";
+    i++;
+  }
+  if (
+    base === 16 && s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X") &&
+    i + 2 < s.length && hexVal(s.charCodeAt(i + 2)) >= 0
+  ) i += 2;
+  const start = i;
+  let low = 0;
+  let approx = 0;
+  for (; i < s.length; i++) {
+    const d = hexVal(s.charCodeAt(i));
+    if (d < 0 || d >= base) break;
+    low = (low * base + d) % 0x10000;
+    approx = approx * base + d;
+  }
+  if (i === start) return null;
+  if (approx > 18446744073709551615) return [0xffff, i]; // strtoul saturates at ULONG_MAX
+  return [neg ? (0x10000 - low) % 0x10000 : low, i];
+}
+
+/** sscanf(s, lead + "%h?" + sep + ... ) with `count` fields that must consume all of s. */
+function scanFields(
+  s: string,
+  lead: string,
+  count: number,
+  sep: string,
+  base: 10 | 16,
+): number[] | null {
+  if (!s.startsWith(lead)) return null;
+  let i = lead.length;
+  const out: number[] = [];
+  for (let k = 0; k < count; k++) {
+    if (k > 0) {
+      if (s[i] !== sep) return null;
       i++;
     }
-    if (i === start || i !== p.length) return null;
-    out[k] = v & 0xff; // tincd stores the %hx value into a byte
+    const f = scanShort(s, i, base);
+    if (!f) return null;
+    out.push(f[0]);
+    i = f[1];
   }
-  return out;
+  return i === s.length ? out : null;
 }
 
-/** inet_pton(AF_INET): exactly four decimal octets, no leading zeros, each ≤ 255. */
-function parseIpv4Into(s: string, out: Uint8Array, at: number): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) return false;
-  for (let k = 0; k < 4; k++) {
-    const p = parts[k]!;
-    if (p.length === 0 || p.length > 3 || (p.length > 1 && p[0] === "0")) return false;
-    let v = 0;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return false;
-      v = v * 10 + c - 0x30;
+/** The IPv6 part of tincd 1.0.36's str2net: dotted-quad suffix, "::" expansion, 8 × %hx. */
+function parseIpv6(str: string): Uint8Array | null {
+  const lastColon = str.lastIndexOf(":");
+  if (lastColon >= 0) {
+    const q = scanFields(str.slice(lastColon), ":", 4, ".", 10);
+    if (q) {
+      if (q.some((x) => x > 255)) return null;
+      const h = (x: number) => x.toString(16).padStart(2, "0");
+      str = `${str.slice(0, lastColon)}:${h(q[0]!)}${h(q[1]!)}:${h(q[2]!)}${h(q[3]!)}`;
     }
-    if (v > 255) return false;
-    out[at + k] = v;
   }
-  return true;
-}
-
-/** inet_pton(AF_INET6): hex groups of 1-4 digits, at most one "::", optional dotted-quad tail. */
-function parseIpv6(s: string): Uint8Array | null {
+  const dbl = str.indexOf("::");
+  if (dbl >= 0) {
+    // 8 minus the number of runs of non-colon characters
+    let zeros = 8;
+    for (let i = 0; i < str.length; i++) {
+      if (str[i] !== ":") {
+        zeros--;
+        while (i + 1 < str.length && str[i + 1] !== ":") i++;
+      }
+    }
+    if (zeros < 1) return null;
+    str = str.slice(0, dbl + 1) + "0:".repeat(zeros - 1) + "0" + str.slice(dbl + 1);
+    if (str[0] === ":") str = str.slice(1);
+    if (str.endsWith(":")) str = str.slice(0, -1);
+  }
+  const x = scanFields(str, "", 8, ":", 16);
+  if (!x) return null;
   const out = new Uint8Array(16);
-  const dbl = s.indexOf("::");
-  if (dbl >= 0 && s.indexOf("::", dbl + 1) >= 0) return null;
-  const head = dbl >= 0 ? s.slice(0, dbl) : s;
-  const tail = dbl >= 0 ? s.slice(dbl + 2) : "";
-  const headParts = head === "" ? [] : head.split(":");
-  const tailParts = tail === "" ? [] : tail.split(":");
-  if (dbl < 0 && headParts.length === 0) return null;
-  const words: number[] = [];
-  const tailWords: number[] = [];
-  const all = [
-    ...headParts.map((p) => ({ p, t: false })),
-    ...tailParts.map((p) => ({ p, t: true })),
-  ];
-  for (let k = 0; k < all.length; k++) {
-    const { p, t } = all[k]!;
-    const dest = t ? tailWords : words;
-    if (p.includes(".")) {
-      // a dotted quad only ends the address, never before "::"
-      if (k !== all.length - 1 || (dbl >= 0 && !t)) return null;
-      const b = new Uint8Array(4);
-      if (!parseIpv4Into(p, b, 0)) return null;
-      dest.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!);
-      continue;
-    }
-    if (p.length === 0 || p.length > 4) return null;
-    let v = 0;
-    for (let i = 0; i < p.length; i++) {
-      const h = hexVal(p.charCodeAt(i));
-      if (h < 0) return null;
-      v = v * 16 + h;
-    }
-    dest.push(v);
-  }
-  const n = words.length + tailWords.length;
-  if (dbl >= 0 ? n > 7 : n !== 8) return null;
-  for (let k = 0; k < words.length; k++) {
-    out[2 * k] = words[k]! >> 8;
-    out[2 * k + 1] = words[k]! & 0xff;
-  }
-  const base = 8 - tailWords.length;
-  for (let k = 0; k < tailWords.length; k++) {
-    out[2 * (base + k)] = tailWords[k]! >> 8;
-    out[2 * (base + k) + 1] = tailWords[k]! & 0xff;
+  for (let k = 0; k < 8; k++) {
+    out[2 * k] = x[k]! >> 8;
+    out[2 * k + 1] = x[k]! & 0xff;
   }
   return out;
 }
@@ -191,16 +186,18 @@ export function parseSubnet(input: string): Subnet | null {
     prefix = p;
     str = str.slice(0, slash);
   }
-  const mac = parseMac(str);
+  const mac = scanFields(str, "", 6, ":", 16);
   if (mac) {
     if (prefix >= 0) return null;
-    return { type: "mac", address: mac, prefix: 48, weight };
+    // tincd stores each %hx value into a byte
+    return { type: "mac", address: Uint8Array.from(mac, (x) => x & 0xff), prefix: 48, weight };
   }
-  const v4 = new Uint8Array(4);
-  if (parseIpv4Into(str, v4, 0)) {
+  const v4 = scanFields(str, "", 4, ".", 10);
+  if (v4) {
     if (prefix === -1) prefix = 32;
     if (prefix > 32) return null;
-    return { type: "ipv4", address: v4, prefix, weight };
+    if (v4.some((x) => x > 255)) return null;
+    return { type: "ipv4", address: Uint8Array.from(v4), prefix, weight };
   }
   const v6 = parseIpv6(str);
   if (v6) {

@@ -12,6 +12,8 @@ import {
   SubnetTable,
 } from "../../lib/tinc/subnet.ts";
 
+// The quirky rows (leading zeros, 16-bit truncation, MAC parts, "::" forms, bad dotted
+// suffixes) were checked against a real tincd 1.0.36 as `Subnet =` lines.
 Deno.test("parseSubnet/formatSubnet: tincd str2net/net2str examples", () => {
   const cases: [string, string | null][] = [
     ["10.77.0.1", "10.77.0.1/32#10"],
@@ -29,7 +31,9 @@ Deno.test("parseSubnet/formatSubnet: tincd str2net/net2str examples", () => {
     ["10.0.0.0/8#5x", null],
     ["10.0.0", null],
     ["10.0.0.256", null],
-    ["10.0.0.01", null],
+    ["10.0.0.01", "10.0.0.1/32#10"], // sscanf %hu: leading zeros are fine (checked on tincd)
+    [" 10.0.0.1", "10.0.0.1/32#10"],
+    ["10.0.0.65536", "10.0.0.0/32#10"], // %hu keeps 16 bits (tincd accepts it too)
     ["", null],
     ["bogus", null],
     ["fe:fd:0:0:0:1", "fe:fd:0:0:0:1#10"],
@@ -49,7 +53,13 @@ Deno.test("parseSubnet/formatSubnet: tincd str2net/net2str examples", () => {
     ["1:2:3:4:5:6:7:8:9", null],
     ["1:2:3:4:5:6:7", null],
     ["1::2::3", null],
-    ["12345::", null],
+    ["12345::", "2345:0:0:0:0:0:0:0/128#10"],
+    ["1:2::3:4", "1:2:0:0:0:0:3:4/128#10"],
+    ["1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0/128#10"],
+    ["::ffff:1.2.3.256", null],
+    ["-1:0:0:0:0:0", "ff:0:0:0:0:0#10"],
+    ["100:0:0:0:0:0", "0:0:0:0:0:0#10"],
+    ["0X10:0:0:0:0:0", "10:0:0:0:0:0#10"],
     ["fd00::/129", null],
     ["1.2.3.4::", null],
     [":1", null],
