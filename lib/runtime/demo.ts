@@ -27,7 +27,11 @@ const enc = new TextEncoder();
 
 function stdoutLine(text: string): void {
   const b = enc.encode(text + "\n");
-  for (let off = 0; off < b.length;) off += Deno.stdout.writeSync(b.subarray(off));
+  try {
+    for (let off = 0; off < b.length;) off += Deno.stdout.writeSync(b.subarray(off));
+  } catch {
+    // stdout closed (| head): keep going, the teardown must still happen
+  }
 }
 /** Where the demo prints (stdout unless runDemo was given a writer). */
 let say: (text?: string) => void = (t = "") => stdoutLine(t);
@@ -165,6 +169,14 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
   );
   const procs: { node: DemoNode; child: Deno.ChildProcess; log: string }[] = [];
   let ok = false;
+  // Ctrl-C or TERM: stop where we are and tear everything down (unless --keep was done).
+  let interrupted = false;
+  const onSignal = () => (interrupted = true);
+  const check = () => {
+    if (interrupted) throw new Error("interrupted");
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
   try {
     say(`Creating namespaces ${lan} (a bridge) and ${nodes.map(ns).join(", ")} ...`);
     await sh(["ip", "netns", "add", lan]);
@@ -228,6 +240,7 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
       let reply = "";
       const end = Date.now() + 20000;
       while (Date.now() < end) {
+        check();
         const r = await sh(
           ["ip", "netns", "exec", ns(a), "ping", "-n", "-c1", "-W1", b.overlay],
           false,
@@ -240,6 +253,7 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
       say(`  ${a.name} -> ${b.name} (${b.overlay}): ${reply || "NO REPLY"}`);
       if (!reply) ok = false;
     }
+    check();
     say("\nMesh state (each daemon's dump, SIGUSR2):");
     const marks = procs.map((p) => fileSize(p.log));
     for (const p of procs) p.child.kill("SIGUSR2");
@@ -265,6 +279,8 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
     ok = false;
     keep = false;
   } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
     if (!keep) {
       say("\nTearing down ...");
       for (const p of procs) {
