@@ -46,7 +46,7 @@ import { MAX_SEQNO } from "./replay.ts";
 import { DEFAULT_TRANSFORM } from "./config.ts";
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "./graph.ts";
 
-/** Seconds between REQ_KEYs for one node (tincd: last_req_key + 10 < now). */
+/** Milliseconds between REQ_KEYs for one node (tincd: last_req_key + 10 <= now). */
 const REQ_KEY_INTERVAL = 10_000;
 const BUF = FRAME_HEADROOM + MAX_DATAGRAM + 256;
 
@@ -293,7 +293,11 @@ export class PacketPath implements DataPlane {
     this.#receiveUdp(n, buf, off, len, now);
   }
 
-  /** try_harder: whose incoming key authenticates the datagram? */
+  /**
+   * try_harder: whose incoming key authenticates the datagram? Within the same second as the
+   * previous attempt only nodes whose address has the sender's IP are tried. (tincd then drops
+   * the datagram after learning the address; we deliver it, it is authenticated.)
+   */
   #tryHarder(
     from: SockAddr,
     buf: Uint8Array,
@@ -302,14 +306,13 @@ export class PacketPath implements DataPlane {
     now: number,
   ): Node | undefined {
     const second = Math.floor(now / 1000);
+    const limited = this.#lastHardTry === second;
+    this.#lastHardTry = second;
     for (const n of this.control.nodes()) {
       if (n === this.control.myself) continue;
       const ch = n.channel as DataChannel | null;
       if (!ch?.inKey) continue;
-      if (!n.udpAddress || n.udpAddress.ip !== from.ip) {
-        if (this.#lastHardTry === second) continue;
-        this.#lastHardTry = second;
-      }
+      if (limited && (!n.udpAddress || n.udpAddress.ip !== from.ip)) continue;
       if (this.#codec.verifyMac(ch.inKey, buf, off, len)) return n;
     }
     return undefined;
@@ -391,7 +394,7 @@ export class PacketPath implements DataPlane {
     const ch = this.channel(n);
     if (!n.validKey || !ch.outKey) {
       this.#log("debug", () => `No valid key known yet for ${n.name}, forwarding via TCP`);
-      if (n.lastReqKey === 0 || n.lastReqKey + REQ_KEY_INTERVAL < now) {
+      if (n.lastReqKey === 0 || n.lastReqKey + REQ_KEY_INTERVAL <= now) {
         this.control.requestKey(n, now);
       }
       if (n.nexthop) this.control.sendTcpPacket(n.nexthop, buf, off, len);

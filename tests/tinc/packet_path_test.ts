@@ -169,7 +169,9 @@ Deno.test("packet path: keyless packets go by TCP with REQ_KEY at most every 10 
   assert.equal(a.tcp.length, 2);
   assert.equal(a.tcp[0]!.to, "beta");
   assert.equal(a.tcp[0]!.data.length, 100);
-  a.sendFrame([10, 0, 1, 5], 100, 30_001);
+  a.sendFrame([10, 0, 1, 5], 100, 29_999);
+  assert.deepEqual(a.reqKeys, ["beta"]);
+  a.sendFrame([10, 0, 1, 5], 100, 30_000);
   assert.deepEqual(a.reqKeys, ["beta", "beta"]);
   assert.equal(a.udp.length, 0);
 });
@@ -209,10 +211,20 @@ Deno.test("packet path: unknown source address → try_harder finds the node by 
   b.path.onUdp(m.data, 0, m.data.length, nat, 0);
   assert.equal(b.tun.length, 1);
   assert.equal(bA.udpAddress, nat);
-  // garbage from an unknown address is dropped and changes nothing
-  b.path.onUdp(new Uint8Array(50), 0, 50, sockAddr("203.0.113.1", 1), 5_000);
+  // within the same second, only nodes whose address has the sender's IP are tried
+  a.sendFrame([10, 0, 1, 5]);
+  const m2 = a.udp.pop()!;
+  const nat2 = sockAddr("198.51.100.8", 40000);
+  b.path.onUdp(m2.data, 0, m2.data.length, nat2, 500);
   assert.equal(b.tun.length, 1);
   assert.equal(bA.udpAddress, nat);
+  b.path.onUdp(m2.data, 0, m2.data.length, nat2, 1000);
+  assert.equal(b.tun.length, 2);
+  assert.equal(bA.udpAddress, nat2);
+  // garbage from an unknown address is dropped and changes nothing
+  b.path.onUdp(new Uint8Array(50), 0, 50, sockAddr("203.0.113.1", 1), 5_000);
+  assert.equal(b.tun.length, 2);
+  assert.equal(bA.udpAddress, nat2);
 });
 
 Deno.test("packet path: PMTU discovery with probes; frames above minmtu by TCP until confirmed", () => {
