@@ -75,10 +75,18 @@ export function usize(n: number): bigint {
   return n < 4096 ? SMALL_SIZES[n]! : BigInt(n);
 }
 
+// errno's address is fixed per thread, and each Worker has its own instance of this module:
+// look it up once, so reading errno after EAGAIN allocates nothing.
+let errnoView: Deno.UnsafePointerView | null = null;
+
 /** errno of this thread. Call it immediately after the failing call. */
 export function errno(): number {
-  const p = libc().__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+  if (errnoView === null) {
+    const p = libc().__errno_location();
+    if (p === null) return 0;
+    errnoView = new Deno.UnsafePointerView(p);
+  }
+  return errnoView.getInt32();
 }
 
 /** strerror(e), e.g. "Operation not permitted". */

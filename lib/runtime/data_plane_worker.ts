@@ -89,11 +89,7 @@ async function run(start: WorkerStart): Promise<void> {
     if (!loop.runOnce()) continue;
     const cmd = Atomics.exchange(control, CONTROL_COMMANDS, 0);
     if (cmd & CMD_REOPEN_LOGS) sink.reopen();
-    if (cmd & CMD_DUMP) {
-      const text = formatDump(engine.dump(), loop.stats);
-      for (const line of text.split("\n")) log.message("notice", line);
-      post({ type: "dump", text });
-    }
+    // Requests before the dump, so a dump after a reload shows the new state.
     if (cmd & CMD_MESSAGE) {
       // Let the event loop deliver what the main thread posted before waking us.
       while (inboxSeen + inbox.length < Atomics.load(control, CONTROL_MESSAGES)) {
@@ -106,6 +102,11 @@ async function run(start: WorkerStart): Promise<void> {
           else log.message("warning", "This engine cannot reload its configuration");
         }
       }
+    }
+    if (cmd & CMD_DUMP) {
+      const text = formatDump(engine.dump(), loop.stats);
+      for (const line of text.split("\n")) log.message("notice", line);
+      post({ type: "dump", text });
     }
     if (cmd & CMD_STOP) break;
   }

@@ -204,6 +204,7 @@ export class EventLoop implements EngineOutput {
     this.#log = log;
     this.#clock = clock;
     this.#limits = { ...DEFAULT_LIMITS, ...limits };
+    this.#now = clock();
   }
 
   /** The current loop time (ms), as last read. */
@@ -355,7 +356,9 @@ export class EventLoop implements EngineOutput {
     const engine = this.engine;
     if (engine === null) throw new Error("EventLoop.runOnce before an engine was attached");
     if (this.#pollDirty) this.#rebuildPollSet();
-    let now = this.#clock();
+    // The time of the last wake-up is close enough to plan the sleep (one clock read per
+    // wake-up: performance.now() costs up to a microsecond).
+    let now = this.#now;
     const next = engine.nextTimeout();
     let wait = next <= now ? 0 : Math.min(maxWait, Math.ceil(next - now));
     if (!(wait >= 0)) wait = maxWait; // NaN guard

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import {
+  check,
+  cString,
+  errno,
+  libc,
+  OsError,
+  setNonBlocking,
+  strerror,
+  usize,
+} from "../../ffi/libc.ts";
+import { EAGAIN, EBADF } from "../../ffi/linux_constants.ts";
+
+Deno.test("errno is read right after a failing call", () => {
+  assert.equal(libc().close(987654), -1);
+  assert.equal(errno(), EBADF);
+  assert.throws(() => check(libc().close(987654), "close"), (e) => {
+    assert.ok(e instanceof OsError);
+    assert.equal(e.errno, EBADF);
+    assert.match(e.message, /^close: Bad file descriptor$/);
+    return true;
+  });
+  assert.equal(strerror(EAGAIN), "Resource temporarily unavailable");
+});
+
+Deno.test("usize: small values come from a table, large ones are converted", () => {
+  assert.equal(usize(0), 0n);
+  assert.equal(usize(1400), 1400n);
+  assert.equal(usize(1400), usize(1400));
+  assert.equal(usize(100000), 100000n);
+});
+
+Deno.test("cString, open/read/write/close and O_NONBLOCK on a pipe-like eventfd", () => {
+  const c = libc();
+  assert.deepEqual(cString("ab"), new Uint8Array([97, 98, 0]));
+  const fd = check(c.eventfd(0, 0o2000000), "eventfd");
+  setNonBlocking(fd);
+  const b = new Uint8Array(8);
+  assert.equal(c.read(fd, b, 8n), -1);
+  assert.equal(errno(), EAGAIN, "non-blocking read of an empty eventfd");
+  b[0] = 3;
+  assert.equal(c.write(fd, b, 8n), 8);
+  b.fill(0);
+  assert.equal(c.read(fd, b, 8n), 8);
+  assert.equal(b[0], 3);
+  assert.equal(c.close(fd), 0);
+  const devnull = check(c.open(cString("/dev/null"), 0, 0), "open");
+  assert.equal(c.read(devnull, b, 8n), 0);
+  c.close(devnull);
+});
