@@ -1,4 +1,3 @@
-// deno-lint-ignore-file tincture/no-io-in-core -- the lint rule matches "/conf-grammar/" in this path too
 import assert from "node:assert/strict";
 import { MAX_NESTING, parseConfig } from "../../conf-grammar/mod.ts";
 import { ConfHostError } from "../../lib/conf/host.ts";

@@ -1,4 +1,3 @@
-// deno-lint-ignore-file tincture/no-io-in-core -- the lint rule matches "/conf-grammar/" in this path too
 import assert from "node:assert/strict";
 import { parseConfig } from "../../conf-grammar/mod.ts";
 import type { CallNode, ConfFile, DictNode, PathNode } from "../../conf-grammar/ast.ts";
