@@ -78,6 +78,10 @@ export const IPV6_MTU_DISCOVER = 23;
 export const IPV6_V6ONLY = 26;
 export const IPV6_PMTUDISC_DO = 2;
 export const TCP_NODELAY = 1;
+// <linux/udp.h>
+export const SOL_UDP = 17;
+/** cmsg: the datagram is a train of segments of this size (UDP GSO, Linux >= 4.18). */
+export const UDP_SEGMENT = 103;
 
 export const SIZEOF_SOCKADDR_IN = 16;
 export const SIZEOF_SOCKADDR_IN6 = 28;

@@ -43,7 +43,9 @@ import {
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
+  SOL_UDP,
   TCP_NODELAY,
+  UDP_SEGMENT,
 } from "./linux_constants.ts";
 import { type SockAddr, sockAddr } from "../lib/tinc/types.ts";
 import { formatIPv6, isIPv4, parseIPv6 } from "../lib/tinc/address.ts";
@@ -261,6 +263,11 @@ export interface UdpOptions {
   readonly pmtuDiscovery?: boolean;
 }
 
+/** Most datagrams in one UDP_SEGMENT train (the kernel's UDP_MAX_SEGMENTS is 64 or more). */
+const GSO_MAX_SEGMENTS = 64;
+/** Most bytes in one train (an IP datagram's payload limit, with room for headers). */
+const GSO_MAX_BYTES = 65000;
+
 /** What `UdpSocket.send` did. */
 export enum SendResult {
   Sent = 0,
@@ -341,8 +348,9 @@ export class UdpSocket {
     return sa;
   }
 
-  /** Sends `buf[off, off+len)` to `to`. */
+  /** Sends `buf[off, off+len)` to `to` now (after any batch, to keep the order). */
   send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {
+    if (this.#batchCount > 0) this.flush();
     const sa = this.sockaddrFor(to);
     if (sa === null) return SendResult.Refused;
     if (buf !== this.#txBuf || off !== this.#txOff) {
@@ -350,9 +358,15 @@ export class UdpSocket {
       this.#txOff = off;
       this.#txView = off === 0 ? buf : buf.subarray(off);
     }
+    const r = this.#sendto(this.#txView!, len, sa);
+    if (r === SendResult.Sent && len > (this.#sizeOk.get(to) ?? 0)) this.#sizeOk.set(to, len);
+    return r;
+  }
+
+  #sendto(view: Uint8Array<ArrayBuffer>, len: number, sa: Uint8Array<ArrayBuffer>): SendResult {
     const c = libc();
     for (;;) {
-      const n = c.sendto(this.fd, this.#txView!, usize(len), MSG_DONTWAIT, sa, sa.length);
+      const n = c.sendto(this.fd, view, usize(len), MSG_DONTWAIT, sa, sa.length);
       if (n >= 0) return SendResult.Sent;
       const e = errno();
       if (e === EINTR) continue;
@@ -360,6 +374,127 @@ export class UdpSocket {
       if (e === EAGAIN || e === 105 /* ENOBUFS */) return SendResult.Dropped;
       return SendResult.Refused;
     }
+  }
+
+  // --- UDP segmentation offload (UDP_SEGMENT) ------------------------------------------------
+  //
+  // During a drain, datagrams of one size to one peer are copied into a train and handed to
+  // the kernel in one sendmsg: one pass through routing, netfilter and the device for up to
+  // 64 datagrams, which the receiver still sees as separate datagrams. Only sizes already
+  // sent to that peer one by one are batched, so EMSGSIZE (PMTU probes) stays synchronous.
+
+  /** Whether to batch at all; cleared for good when the kernel or route refuses GSO. */
+  gso = true;
+  /** Trains sent and datagrams in them (for stats and tests). */
+  gsoTrains = 0;
+  gsoSegments = 0;
+  readonly #sizeOk = new WeakMap<SockAddr, number>();
+  readonly #batch = new Uint8Array(GSO_MAX_BYTES + 2048);
+  readonly #batchViews = new Map<number, Uint8Array<ArrayBuffer>>();
+  #batchTo: SockAddr | null = null;
+  #batchSa: Uint8Array<ArrayBuffer> | null = null;
+  #batchSeg = 0;
+  #batchCount = 0;
+  #batchLen = 0;
+  /** msghdr, iovec and cmsg for the train, pointing at each other once and for all. */
+  readonly #msg = new Uint8Array(56);
+  readonly #iov = new Uint8Array(16);
+  readonly #cmsg = new Uint8Array(24);
+  readonly #name = new Uint8Array(SIZEOF_SOCKADDR_IN6);
+  readonly #msgView = new DataView(this.#msg.buffer);
+  readonly #iovView = new DataView(this.#iov.buffer);
+  readonly #cmsgView = new DataView(this.#cmsg.buffer);
+  #msgReady = false;
+
+  #batchView(at: number): Uint8Array<ArrayBuffer> {
+    let v = this.#batchViews.get(at);
+    if (v === undefined) {
+      if (this.#batchViews.size > 512) this.#batchViews.clear();
+      v = this.#batch.subarray(at);
+      this.#batchViews.set(at, v);
+    }
+    return v;
+  }
+
+  /**
+   * Sends `buf[off, off+len)` to `to`, possibly later as part of a train (call `flush` at
+   * the end of the drain). A batched datagram counts as sent.
+   */
+  sendBatched(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {
+    if (!this.gso || len > (this.#sizeOk.get(to) ?? 0)) return this.send(to, buf, off, len);
+    if (
+      this.#batchCount > 0 &&
+      (to !== this.#batchTo || len > this.#batchSeg || this.#batchLen % this.#batchSeg !== 0 ||
+        this.#batchLen + len > GSO_MAX_BYTES || this.#batchCount >= GSO_MAX_SEGMENTS)
+    ) this.flush();
+    if (this.#batchCount === 0) {
+      const sa = this.sockaddrFor(to);
+      if (sa === null) return SendResult.Refused;
+      this.#batchTo = to;
+      this.#batchSa = sa;
+      this.#batchSeg = len;
+    }
+    if (buf !== this.#txBuf || off !== this.#txOff) {
+      this.#txBuf = buf;
+      this.#txOff = off;
+      this.#txView = off === 0 ? buf : buf.subarray(off);
+    }
+    libc().memcpy(this.#batchView(this.#batchLen), this.#txView!, usize(len));
+    this.#batchLen += len;
+    this.#batchCount++;
+    return SendResult.Sent;
+  }
+
+  /** Sends the pending train, if any. */
+  flush(): void {
+    const count = this.#batchCount;
+    if (count === 0) return;
+    const sa = this.#batchSa!, seg = this.#batchSeg, total = this.#batchLen;
+    this.#batchCount = 0;
+    this.#batchLen = 0;
+    if (count === 1) {
+      this.#sendto(this.#batch, total, sa);
+      return;
+    }
+    if (!this.#msgReady) this.#prepareMsg();
+    this.#name.set(sa);
+    this.#msgView.setUint32(8, sa.length, true); // msg_namelen
+    this.#iovView.setUint32(8, total, true); // iov_len (low half; the high half stays 0)
+    this.#cmsgView.setUint16(16, seg, true); // the segment size
+    const c = libc();
+    let n: number, e = 0;
+    do {
+      n = c.sendmsg(this.fd, this.#msg, MSG_DONTWAIT);
+      if (n < 0) e = errno();
+    } while (n < 0 && e === EINTR);
+    if (n >= 0) {
+      this.gsoTrains++;
+      this.gsoSegments += count;
+      return;
+    }
+    this.lastSendErrno = e;
+    if (e === EAGAIN || e === 105 /* ENOBUFS */) return; // lost, like on the wire
+    if (e === 90 /* EMSGSIZE */) this.#sizeOk.delete(this.#batchTo!);
+    else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
+    for (let at = 0; at < total; at += seg) {
+      this.#sendto(this.#batchView(at), Math.min(seg, total - at), sa);
+    }
+  }
+
+  #prepareMsg(): void {
+    const addr = (b: Uint8Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+    const msg = this.#msgView;
+    msg.setBigUint64(0, addr(this.#name), true); // msg_name
+    msg.setBigUint64(16, addr(this.#iov), true); // msg_iov
+    msg.setBigUint64(24, 1n, true); // msg_iovlen
+    msg.setBigUint64(32, addr(this.#cmsg), true); // msg_control
+    msg.setBigUint64(40, BigInt(this.#cmsg.length), true); // msg_controllen
+    this.#iovView.setBigUint64(0, addr(this.#batch), true);
+    const cm = this.#cmsgView;
+    cm.setBigUint64(0, 18n, true); // CMSG_LEN(sizeof(uint16_t))
+    cm.setInt32(8, SOL_UDP, true);
+    cm.setInt32(12, UDP_SEGMENT, true);
+    this.#msgReady = true;
   }
 
   close(): void {

@@ -83,6 +83,8 @@ export interface LoopLimits {
   readonly drainBudget: number;
   /** Longest poll sleep in ms (housekeeping, even with no timers). */
   readonly maxSleep: number;
+  /** Gather same-size UDP datagrams to one peer into UDP_SEGMENT trains during drains. */
+  readonly gso: boolean;
 }
 
 export const DEFAULT_LIMITS: LoopLimits = {
@@ -94,6 +96,7 @@ export const DEFAULT_LIMITS: LoopLimits = {
   maxMetaBacklog: 4 << 20,
   drainBudget: 64,
   maxSleep: 1000,
+  gso: Deno.env.get("TINCTURE_GSO") !== "0",
 };
 
 /** Counters for dumps, tests and benchmarks. */
@@ -104,6 +107,9 @@ export interface LoopStats {
   udpSent: number;
   udpRefused: number;
   udpDropped: number;
+  /** UDP_SEGMENT trains and the datagrams they carried. */
+  gsoTrains: number;
+  gsoSegments: number;
   accepted: number;
   tarpitted: number;
   metaBytesIn: number;
@@ -153,6 +159,8 @@ export class EventLoop implements EngineOutput {
     udpSent: 0,
     udpRefused: 0,
     udpDropped: 0,
+    gsoTrains: 0,
+    gsoSegments: 0,
     accepted: 0,
     tarpitted: 0,
     metaBytesIn: 0,
@@ -193,6 +201,8 @@ export class EventLoop implements EngineOutput {
 
   #now = 0;
   #inEngine = false;
+  /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endBatch). */
+  #batching = false;
 
   constructor(
     resources: LoopResources,
@@ -306,7 +316,9 @@ export class EventLoop implements EngineOutput {
       }
     }
     if (s === undefined) return false;
-    const r = s.send(to, buf as Uint8Array<ArrayBuffer>, off, len);
+    const r = this.#batching
+      ? s.sendBatched(to, buf as Uint8Array<ArrayBuffer>, off, len)
+      : s.send(to, buf as Uint8Array<ArrayBuffer>, off, len);
     if (r === SendResult.Sent) {
       this.stats.udpSent++;
       return true;
@@ -438,6 +450,27 @@ export class EventLoop implements EngineOutput {
   }
 
   #drainTun(engine: LoopEngine, now: number): void {
+    this.#batching = this.#limits.gso;
+    try {
+      this.#drainTunBatch(engine, now);
+    } finally {
+      this.#endBatch();
+    }
+  }
+
+  #endBatch(): void {
+    this.#batching = false;
+    let trains = 0, segments = 0;
+    for (const u of this.#res.udp) {
+      u.flush();
+      trains += u.gsoTrains;
+      segments += u.gsoSegments;
+    }
+    this.stats.gsoTrains = trains;
+    this.stats.gsoSegments = segments;
+  }
+
+  #drainTunBatch(engine: LoopEngine, now: number): void {
     const tun = this.#res.tun!;
     const buf = this.#tunBuf;
     for (let i = 0; i < this.#limits.drainBudget; i++) {
@@ -455,6 +488,15 @@ export class EventLoop implements EngineOutput {
   }
 
   #drainUdp(engine: LoopEngine, sock: UdpSocket, now: number): void {
+    this.#batching = this.#limits.gso; // relayed datagrams form trains too
+    try {
+      this.#drainUdpBatch(engine, sock, now);
+    } finally {
+      this.#endBatch();
+    }
+  }
+
+  #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, now: number): void {
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
     for (let i = 0; i < this.#limits.drainBudget; i++) {

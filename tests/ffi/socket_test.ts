@@ -156,3 +156,36 @@ Deno.test("TCP connect to a closed port fails (at once or through SO_ERROR)", ()
   }
   assert.ok(failed);
 });
+
+Deno.test("UDP GSO: same-size datagrams to one peer go as one train, arrive one by one", () => {
+  const table = new SockAddrTable();
+  const rx = openUdp({ port: 0 }, table);
+  const tx = openUdp({ port: 0 }, table);
+  try {
+    const to = table.intern(sockAddr("127.0.0.1", rx.port));
+    const pkt = new Uint8Array(1200);
+    const sizes = [1200, 1200, 1200, 1200, 700, 1200, 900];
+    // The first datagram of a size goes alone (its EMSGSIZE must reach the caller).
+    for (const [i, len] of sizes.entries()) {
+      pkt.fill(i + 1);
+      assert.equal(tx.sendBatched(to, pkt, 0, len), SendResult.Sent);
+    }
+    tx.flush();
+    assert.ok(tx.gsoTrains >= 1, `trains ${tx.gsoTrains}`);
+    assert.ok(tx.gsoSegments >= 3, `segments ${tx.gsoSegments}`);
+    const buf = new Uint8Array(2048);
+    const got: [number, number][] = [];
+    while (got.length < sizes.length && pollOne(rx.fd, POLLIN, 1000)) {
+      const n = rx.receive(buf, 0, 2048);
+      if (n < 0) break;
+      assert.ok(buf.subarray(0, n).every((b) => b === buf[0]), "one datagram, one fill byte");
+      got.push([n, buf[0]!]);
+    }
+    assert.deepEqual(got, sizes.map((len, i) => [len, i + 1]), "order and sizes kept");
+    // A larger size than ever sent goes alone and is refused synchronously.
+    assert.equal(tx.sendBatched(to, new Uint8Array(70000), 0, 70000), SendResult.Refused);
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
