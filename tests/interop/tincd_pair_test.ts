@@ -57,6 +57,10 @@ Deno.test({
       assert.ok(await lab.waitPing("a", "c", 20000), "a -> c never answered" + lab.logs());
       const ca = await lab.ping("c", "a", { count: 5 });
       assert.equal(ca.received, 5, ca.output);
+      // after the direct UDP probes a <-> c give up, 1400-byte packets still cross (by TCP via b)
+      await sleep(12000);
+      const big = await lab.ping("c", "a", { count: 3, size: 1372 });
+      assert.equal(big.received, 3, big.output);
     } finally {
       await lab.destroy();
     }
