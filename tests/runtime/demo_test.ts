@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { echoFrame, parseEcho, runDemo } from "../../lib/runtime/demo.ts";
+import { skipUnlessPrivileged } from "../support/netns.ts";
 
 const ip = (s: string) => Uint8Array.from(s.split(".").map(Number));
 
@@ -39,7 +40,7 @@ Deno.test("runDemo(--memory) brings up alpha/beta/gamma and pings across", async
 
 Deno.test({
   name: "runDemo() as root runs the mesh in network namespaces and cleans up",
-  ignore: Deno.uid() !== 0,
+  ignore: skipUnlessPrivileged({ tun: true }),
   async fn() {
     const before = await netnsList();
     const lines: string[] = [];
