@@ -596,3 +596,20 @@ function locOf(dict: Dict, key: string): Loc | undefined {
   const loc = dict.lookup(key)?.[0]?.loc ?? NO_LOC;
   return hasLoc(loc) ? loc : undefined;
 }
+
+/**
+ * For `-j`: whether the configuration can run as a tinc node, without throwing. secnet's own
+ * checks decide the exit status; what only tincture refuses (a site name tinc cannot carry,
+ * a polypath comm, userv-ipif, ...) is best shown as a warning with its location.
+ */
+export function checkMeshConfig(
+  root: Dict,
+  options: MeshConfigOptions = {},
+): { ok: true; mesh: MeshConfig } | { ok: false; error: ConfigError } {
+  try {
+    return { ok: true, mesh: buildMeshConfig(root, options) };
+  } catch (e) {
+    if (e instanceof ConfigError) return { ok: false, error: e };
+    throw e;
+  }
+}

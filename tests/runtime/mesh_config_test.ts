@@ -15,7 +15,11 @@ import type {
   TransformSpec,
   UdpSpec,
 } from "../../lib/modules/specs.ts";
-import { buildMeshConfig, packetTransform } from "../../lib/runtime/mesh_config.ts";
+import {
+  buildMeshConfig,
+  checkMeshConfig,
+  packetTransform,
+} from "../../lib/runtime/mesh_config.ts";
 import { DEFAULT_TRANSFORM } from "../../lib/tinc/config.ts";
 
 const at = (line: number): Loc => ({ file: "test.conf", line });
@@ -419,4 +423,13 @@ sites site {
     new Set(m.device.routes),
     new Set(["10.77.0.0/16", "10.77.2.0/24", "10.77.3.0/24", "10.77.4.0/24"]),
   );
+});
+
+Deno.test("checkMeshConfig() returns the error instead of throwing it", () => {
+  const good = checkMeshConfig(rootWith([site("beta")]));
+  assert.ok(good.ok && good.mesh.engine.name === "alpha");
+  const bad = checkMeshConfig(rootWith([site("be-ta")]));
+  assert.ok(!bad.ok);
+  assert.equal(bad.error.loc?.line, 20);
+  assert.match(bad.error.message, /be-ta/);
 });
