@@ -7,7 +7,8 @@
  * pings over the TUN devices, and each daemon's state dump (SIGUSR2). `--keep` leaves it all
  * running and says how to remove it. Otherwise (no root, no TUN, or `--memory`) the same three
  * configs run as engines in one process on the in-memory network (lib/net/memory.ts), with
- * simulated pings answered by the TUN twins.
+ * simulated pings answered by the TUN twins. `--tincd NODE` has a real tincd 1.0 stand in for
+ * that node (from examples/keys: its PEM key and the tinc hosts files).
  *
  * @module
  */
@@ -53,7 +54,13 @@ export async function runDemo(
   write: (line: string) => void = stdoutLine,
 ): Promise<number> {
   say = (t = "") => write(t);
-  const values = { keep: false, memory: false, examples: `${REPO}/examples`, help: false };
+  const values = {
+    keep: false,
+    memory: false,
+    examples: `${REPO}/examples`,
+    help: false,
+    tincd: null as string | null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--keep") values.keep = true;
@@ -61,14 +68,16 @@ export async function runDemo(
     else if (a === "--help" || a === "-h") values.help = true;
     else if (a === "--examples" && argv[i + 1]) values.examples = argv[++i]!;
     else if (a.startsWith("--examples=")) values.examples = a.slice("--examples=".length);
+    else if (a === "--tincd" && argv[i + 1]) values.tincd = argv[++i]!;
     else {
       say(`demo: unknown argument "${a}" (try --help)`);
       return 2;
     }
   }
   if (values.help) {
-    say("usage: tincture [--demo] [--keep] [--memory] [--examples DIR]");
-    say("  brings up the alpha/beta/gamma example mesh, pings across it, shows its state");
+    say("usage: tincture [--demo] [--keep] [--memory] [--tincd NODE] [--examples DIR]");
+    say("  brings up the alpha/beta/gamma example mesh, pings across it, shows its state;");
+    say("  --tincd NODE: a real tincd 1.0 runs that node (network namespaces only)");
     return 0;
   }
   const dir = values.examples;
@@ -84,7 +93,12 @@ export async function runDemo(
   }
   say(`tincture demo: ${nodes.map((n) => `${n.name} (${n.underlay}, ${n.overlay})`).join(", ")}`);
   const why = values.memory ? "--memory given" : privilegeProblem();
-  if (why === null) return await netnsDemo(dir, nodes, values.keep);
+  if (values.tincd !== null && !nodes.some((n) => n.name === values.tincd)) {
+    say(`demo: --tincd wants one of ${nodes.map((n) => n.name).join(", ")}`);
+    return 2;
+  }
+  if (why === null) return await netnsDemo(dir, nodes, values.keep, values.tincd);
+  if (values.tincd !== null) say(`(--tincd ${values.tincd} needs the namespace demo: ignored)`);
   say(`Not running the mesh in network namespaces: ${why}.`);
   say("Running the same three configs in memory instead (simulated network and TUN).\n");
   return memoryDemo(nodes);
@@ -152,7 +166,45 @@ async function sh(args: string[], check = true): Promise<{ code: number; out: st
   return { code: r.code, out };
 }
 
-async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Promise<number> {
+/**
+ * A tinc 1.0 config dir for example node `n` in `dir`: its PEM key, every hosts file from
+ * examples/keys/hosts, ConnectTo the others, and a tinc-up giving the interface the node's
+ * overlay address with the mesh's /16 (what the tincture nodes route into their tun).
+ */
+async function writeTincDir(examples: string, dir: string, n: DemoNode, all: DemoNode[]) {
+  await Deno.mkdir(`${dir}/hosts`, { recursive: true });
+  const others = all.filter((o) => o.name !== n.name);
+  await Deno.writeTextFile(
+    `${dir}/tinc.conf`,
+    [
+      `Name = ${n.name}`,
+      ...others.map((o) => `ConnectTo = ${o.name}`),
+      "AddressFamily = ipv4",
+      "Device = /dev/net/tun",
+      `Interface = ${n.mesh.device.ifname ?? `tinc${n.name}`}`,
+    ]
+      .join("\n") + "\n",
+  );
+  for (const o of all) {
+    await Deno.copyFile(`${examples}/keys/hosts/${o.name}`, `${dir}/hosts/${o.name}`);
+  }
+  await Deno.copyFile(`${examples}/keys/${n.name}.priv`, `${dir}/rsa_key.priv`);
+  await Deno.chmod(`${dir}/rsa_key.priv`, 0o600);
+  const remote = n.mesh.engine.remoteSubnets?.[0] ?? "10.77.0.0/16";
+  await Deno.writeTextFile(
+    `${dir}/tinc-up`,
+    `#!/bin/sh\nip addr add ${n.overlay}/${remote.split("/")[1]} dev "$INTERFACE"\n` +
+      `ip link set "$INTERFACE" mtu ${n.mesh.device.mtu} up\n`,
+  );
+  await Deno.chmod(`${dir}/tinc-up`, 0o755);
+}
+
+async function netnsDemo(
+  examples: string,
+  nodes: DemoNode[],
+  keep: boolean,
+  tincdNode: string | null,
+): Promise<number> {
   const tag = `tt-demo${crypto.randomUUID().slice(0, 4)}`;
   const lan = `${tag}-lan`;
   const ns = (n: DemoNode) => `${tag}-${n.name}`;
@@ -206,24 +258,18 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
     }
     for (const n of nodes) {
       const log = `${work}/${n.name}.log`;
+      const tincture = [Deno.execPath(), "run", "-A", "--unstable-net", `${REPO}/main.ts`];
+      let program = [...tincture, "-n", "-c", n.conf];
+      if (n.name === tincdNode) {
+        const tdir = `${work}/${n.name}-tinc`;
+        await writeTincDir(examples, tdir, n, nodes);
+        program = ["tincd", "-c", tdir, "-D", "-d2"];
+      }
       const child = new Deno.Command("ip", {
         args: [
-          "netns",
-          "exec",
-          ns(n),
-          "sh",
-          "-c",
-          'exec "$@" >>"$DEMO_LOG" 2>&1 </dev/null',
-          "sh",
-          Deno.execPath(),
-          "run",
-          "-A",
-          "--unstable-net",
-          `${REPO}/main.ts`,
-          "-n",
-          "-c",
-          n.conf,
-        ], // prettier-ignore
+          ...["netns", "exec", ns(n), "sh", "-c"],
+          ...['exec "$@" >>"$DEMO_LOG" 2>&1 </dev/null', "sh", ...program],
+        ],
         cwd: work,
         env: { DEMO_LOG: log },
         stdin: "null",
@@ -231,7 +277,13 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
         stderr: "null",
       }).spawn();
       procs.push({ node: n, child, log });
-      say(`Started tincture ${n.name} (pid ${child.pid}) in ${ns(n)}: ${n.conf}`);
+      say(
+        n.name === tincdNode
+          ? `Started a real tincd 1.0 as ${n.name} (pid ${child.pid}) in ${ns(n)}: ${
+            program.join(" ")
+          }`
+          : `Started tincture ${n.name} (pid ${child.pid}) in ${ns(n)}: ${n.conf}`,
+      );
     }
     say("\nPinging across the mesh (over the TUN devices, encrypted on the underlay):");
     ok = true;
@@ -259,6 +311,10 @@ async function netnsDemo(examples: string, nodes: DemoNode[], keep: boolean): Pr
     for (const p of procs) p.child.kill("SIGUSR2");
     await new Promise((r) => setTimeout(r, 800));
     for (const [i, p] of procs.entries()) {
+      if (p.node.name === tincdNode) {
+        say(`--- ${p.node.name}: tincd dumps its state to its log (${p.log})`);
+        continue;
+      }
       const text = new TextDecoder().decode(Deno.readFileSync(p.log).subarray(marks[i]));
       const dump = text.split("\n").filter((l) => l.trim()).map((l) =>
         l.replace(/^\w{3} [ \d]\d [\d:]{8} /, "")

@@ -63,3 +63,27 @@ async function netnsList(): Promise<string[]> {
     Boolean,
   );
 }
+
+Deno.test({
+  name: "runDemo(--tincd beta) runs the example mesh with a real tincd as beta",
+  ignore: skipUnlessPrivileged({ tun: true, tincd: true }),
+  async fn() {
+    const lines: string[] = [];
+    const code = await runDemo(["--tincd", "beta"], (l) => lines.push(l));
+    const text = lines.join("\n");
+    assert.equal(code, 0, text);
+    assert.match(text, /Started a real tincd 1\.0 as beta/);
+    for (const hop of ["alpha -> beta", "beta -> gamma", "gamma -> alpha"]) {
+      assert.match(text, new RegExp(`${hop} \\(10\\.77\\.\\d\\.1\\): time=[\\d.]+ ms`));
+    }
+    // the tincture nodes see beta (tincd) reachable with a valid key
+    assert.match(text, /beta at 192\.0\.2\.2:655 .* reachable .* key valid/);
+  },
+});
+
+Deno.test("runDemo() refuses an unknown node for --tincd and unknown arguments", async () => {
+  const lines: string[] = [];
+  assert.equal(await runDemo(["--tincd", "delta"], (l) => lines.push(l)), 2);
+  assert.equal(await runDemo(["--frobnicate"], (l) => lines.push(l)), 2);
+  assert.match(lines.join("\n"), /--tincd wants one of alpha, beta, gamma/);
+});
