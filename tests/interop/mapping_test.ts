@@ -59,3 +59,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "site indirect-data and weight reach tincd in our ACK (options 0xd, weight 77)",
+  ignore,
+  async fn() {
+    const lab = await Lab.create("ack", { nodes: ["t1", "d1"], links: LINKS });
+    try {
+      const d = await startTincd(lab, "d1", { peers: [{ id: "t1" }] });
+      await startTincture(lab, "t1", {
+        sites: [{ id: "d1", connect: true, siteOptions: ["indirect-data true;", "weight 77;"] }],
+      });
+      await assertReachable(lab, "t1", "d1");
+      await assertPings(lab, "d1", "t1");
+      // ACK = "4 port weight options": PMTU discovery (4) + ClampMSS (8) + IndirectData (1)
+      assert.match(Deno.readTextFileSync(d.log), /Got ACK from t1 .*: 4 655 77 d\b/);
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
