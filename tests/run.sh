@@ -35,7 +35,7 @@ gate fmt $DENO fmt --check
 gate check $DENO check main.ts
 
 log=$(mktemp)
-$DENO test -A --parallel "$@" tests/ 2>&1 | tee "$log"
+NO_COLOR=1 $DENO test -A --parallel "$@" tests/ 2>&1 | tee "$log"
 summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$log" | tail -n 1)
 if [ -n "$summary" ]; then
   p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
