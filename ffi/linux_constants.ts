@@ -82,6 +82,8 @@ export const TCP_NODELAY = 1;
 export const SOL_UDP = 17;
 /** cmsg: the datagram is a train of segments of this size (UDP GSO, Linux >= 4.18). */
 export const UDP_SEGMENT = 103;
+/** sockopt/cmsg: receive coalesced trains of same-size datagrams (UDP GRO, Linux >= 5.0). */
+export const UDP_GRO = 104;
 
 export const SIZEOF_SOCKADDR_IN = 16;
 export const SIZEOF_SOCKADDR_IN6 = 28;

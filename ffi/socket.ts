@@ -45,6 +45,7 @@ import {
   SOL_SOCKET,
   SOL_UDP,
   TCP_NODELAY,
+  UDP_GRO,
   UDP_SEGMENT,
 } from "./linux_constants.ts";
 import { type SockAddr, sockAddr } from "../lib/tinc/types.ts";
@@ -261,10 +262,15 @@ export interface UdpOptions {
   readonly sendBuffer?: number;
   /** Set DF and report EMSGSIZE above the path MTU (tinc PMTUDiscovery). Default true. */
   readonly pmtuDiscovery?: boolean;
+  /** Receive trains with UDP_GRO where the kernel can (default true). */
+  readonly gro?: boolean;
 }
 
-/** Most datagrams in one UDP_SEGMENT train (the kernel's UDP_MAX_SEGMENTS is 64 or more). */
-const GSO_MAX_SEGMENTS = 64;
+/**
+ * Most datagrams in one UDP_SEGMENT train (the kernel's UDP_MAX_SEGMENTS is 64 or more);
+ * TINCTURE_GSO_SEGS overrides it for experiments.
+ */
+const GSO_MAX_SEGMENTS = Math.min(64, Number(Deno.env.get("TINCTURE_GSO_SEGS") ?? 64) || 64);
 /** Most bytes in one train (an IP datagram's payload limit, with room for headers). */
 const GSO_MAX_BYTES = 65000;
 
@@ -301,6 +307,12 @@ export class UdpSocket {
     readonly addresses: SockAddrTable,
   ) {
     this.port = localAddress(fd)?.port ?? 0;
+    // A socket handed over by fd (to the Worker) may already deliver GRO trains.
+    let gro = 0;
+    try {
+      gro = getIntOpt(fd, SOL_UDP, UDP_GRO);
+    } catch { /* kernel without UDP_GRO */ }
+    if (gro) this.enableGro();
   }
 
   /**
@@ -313,6 +325,7 @@ export class UdpSocket {
       this.#rxOff = off;
       this.#rxView = buf.subarray(off);
     }
+    if (this.#gro) return this.#receiveGro(max);
     const c = libc();
     for (;;) {
       this.#fromLen[0] = SIZEOF_SOCKADDR_STORAGE;
@@ -336,6 +349,104 @@ export class UdpSocket {
       this.from = from;
       return n;
     }
+  }
+
+  // --- UDP receive offload (UDP_GRO) ---------------------------------------------------------
+  //
+  // The kernel hands over a train of same-size datagrams from one sender in one recvmsg (a
+  // UDP_SEGMENT train from the peer arrives whole); `receive` then returns its datagrams one
+  // by one, copied to where the caller wants them.
+
+  /** Trains received with more than one datagram (stats, tests). */
+  groTrains = 0;
+
+  /** Datagrams of a received train not yet returned: poll() cannot see these. */
+  get pending(): boolean {
+    return this.#groAt < this.#groEnd;
+  }
+  #gro = false;
+  readonly #groBuf = new Uint8Array(65536 + 2048);
+  readonly #groViews = new Map<number, Uint8Array<ArrayBuffer>>();
+  #groAt = 0;
+  #groEnd = 0;
+  #groSeg = 0;
+  readonly #rmsg = new Uint8Array(56);
+  readonly #riov = new Uint8Array(16);
+  readonly #rcmsg = new Uint8Array(64);
+  readonly #rmsgView = new DataView(this.#rmsg.buffer);
+  readonly #rcmsgView = new DataView(this.#rcmsg.buffer);
+
+  /** Asks the kernel for GRO trains; false when it does not do UDP_GRO. */
+  enableGro(): boolean {
+    if (this.#gro) return true;
+    if (!setIntOpt(this.fd, SOL_UDP, UDP_GRO, 1)) return false;
+    const addr = (b: Uint8Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+    const m = this.#rmsgView;
+    m.setBigUint64(0, addr(this.#fromBuf), true); // msg_name
+    m.setBigUint64(16, addr(this.#riov), true); // msg_iov
+    m.setBigUint64(24, 1n, true); // msg_iovlen
+    m.setBigUint64(32, addr(this.#rcmsg), true); // msg_control
+    const iov = new DataView(this.#riov.buffer);
+    iov.setBigUint64(0, addr(this.#groBuf), true);
+    iov.setBigUint64(8, BigInt(this.#groBuf.length), true);
+    this.#gro = true;
+    return true;
+  }
+
+  #groView(at: number): Uint8Array<ArrayBuffer> {
+    let v = this.#groViews.get(at);
+    if (v === undefined) {
+      if (this.#groViews.size > 512) this.#groViews.clear();
+      v = this.#groBuf.subarray(at);
+      this.#groViews.set(at, v);
+    }
+    return v;
+  }
+
+  #receiveGro(max: number): number {
+    const c = libc();
+    if (this.#groAt >= this.#groEnd) {
+      const m = this.#rmsgView;
+      let n: number;
+      for (;;) {
+        m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
+        m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
+        m.setUint32(44, 0, true);
+        n = c.recvmsg(this.fd, this.#rmsg, 0);
+        if (n >= 0) {
+          const from = this.addresses.lookup(this.#fromBuf);
+          if (from === null) continue;
+          this.from = from;
+          break;
+        }
+        const e = errno();
+        if (e === EAGAIN) return -1;
+        // EINTR, or an ICMP error (ECONNREFUSED) queued on the socket: not fatal.
+      }
+      this.#groAt = 0;
+      this.#groEnd = n;
+      this.#groSeg = n;
+      // Find the UDP_GRO cmsg (segment size) among what the kernel put in msg_control.
+      const clen = m.getUint32(40, true);
+      const cm = this.#rcmsgView;
+      for (let at = 0; at + 16 <= clen;) {
+        const len = cm.getUint32(at, true);
+        if (len < 16) break;
+        if (cm.getInt32(at + 8, true) === SOL_UDP && cm.getInt32(at + 12, true) === UDP_GRO) {
+          const seg = cm.getUint16(at + 16, true);
+          if (seg > 0 && seg < n) {
+            this.#groSeg = seg;
+            this.groTrains++;
+          }
+        }
+        at += (len + 7) & ~7;
+      }
+    }
+    const at = this.#groAt;
+    const len = Math.min(this.#groSeg, this.#groEnd - at, max);
+    c.memcpy(this.#rxView!, this.#groView(at), usize(len));
+    this.#groAt = at + this.#groSeg;
+    return len;
   }
 
   /** The sockaddr for `to` on this socket, cached per SockAddr object. */
@@ -512,7 +623,9 @@ export function openUdp(opts: UdpOptions, addresses: SockAddrTable): UdpSocket {
     // Also for IPv4 peers on a dual-stack socket.
     setIntOpt(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO);
   }
-  return new UdpSocket(fd, family, addresses);
+  const sock = new UdpSocket(fd, family, addresses);
+  if (opts.gro ?? true) sock.enableGro();
+  return sock;
 }
 
 /** Socket buffer sizes as the kernel reports them (doubled from what was set). */

@@ -180,13 +180,15 @@ async function runMesh(
   }
   try {
     const addresses = new SockAddrTable();
+    // UDP_GRO receive trains (TINCTURE_GRO=0 turns them off, for comparisons).
+    const gro = Deno.env.get("TINCTURE_GRO") !== "0";
     const binds = mesh.listen.addresses.length > 0 ? mesh.listen.addresses : ["::"];
     for (const addr of binds) {
       let a = addr;
       try {
         opened.udp.push(
           openUdp(
-            { address: a, port: mesh.listen.port, pmtuDiscovery: mesh.engine.pmtuDiscovery },
+            { address: a, port: mesh.listen.port, pmtuDiscovery: mesh.engine.pmtuDiscovery, gro },
             addresses,
           ),
         );
@@ -196,7 +198,7 @@ async function runMesh(
         a = "0.0.0.0";
         opened.udp.push(
           openUdp(
-            { address: a, port: mesh.listen.port, pmtuDiscovery: mesh.engine.pmtuDiscovery },
+            { address: a, port: mesh.listen.port, pmtuDiscovery: mesh.engine.pmtuDiscovery, gro },
             addresses,
           ),
         );

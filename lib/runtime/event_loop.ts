@@ -499,7 +499,8 @@ export class EventLoop implements EngineOutput {
   #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, now: number): void {
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
-    for (let i = 0; i < this.#limits.drainBudget; i++) {
+    // Past the budget only to finish a GRO train (poll() does not see its remains).
+    for (let i = 0; i < this.#limits.drainBudget || sock.pending; i++) {
       const len = sock.receive(buf, FRAME_HEADROOM, max);
       if (len < 0) return;
       this.stats.udpDatagrams++;
