@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Lab, OVERLAY_PREFIX, type Proc, TINCD } from "./netns.ts";
+import { type Lab, OVERLAY_PREFIX, type Proc, sleep, TINCD } from "./netns.ts";
 
 /** A host we know (a hosts/NAME file with its key) and whether we connect to it. */
 export interface PeerSpec {
@@ -34,8 +34,13 @@ export interface TincdNode {
   readonly dir: string;
   readonly log: string;
   proc: Proc;
-  /** Stops it and starts it again on the same config. */
-  restart(): Promise<Proc>;
+  /**
+   * Stops it and starts it again on the same config, `pauseMs` later (default 1100). tincd
+   * 1.0 seeds rand() with time(NULL), so a tincd restarted within the same second repeats
+   * its request nonces, and peers drop its ADD_SUBNET as already seen: it then never heals,
+   * against tincd as well as tincture. A real restart takes longer than that anyway.
+   */
+  restart(pauseMs?: number): Promise<Proc>;
   /** Starts it again without stopping it first (after kill -9 or stop). */
   start(): Proc;
 }
@@ -101,8 +106,9 @@ export async function startTincd(lab: Lab, id: string, opts: TincdOptions): Prom
     dir,
     log,
     proc: start(),
-    async restart() {
+    async restart(pauseMs = 1100) {
       await result.proc.stop();
+      await sleep(pauseMs);
       result.proc = start();
       return result.proc;
     },
