@@ -79,3 +79,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a mobile site is not dialled: tincd connects to us and traffic flows",
+  ignore,
+  async fn() {
+    const lab = await Lab.create("mob", { nodes: ["t1", "d1"], links: LINKS });
+    try {
+      const t = await startTincture(lab, "t1", {
+        sites: [{ id: "d1", connect: true, siteOptions: ["mobile true;"] }],
+      });
+      const d = await startTincd(lab, "d1", { peers: [{ id: "t1", connect: true }] });
+      await assertReachable(lab, "t1", "d1");
+      await assertPings(lab, "d1", "t1");
+      assert.doesNotMatch(Deno.readTextFileSync(t.log), /Trying to connect to d1/);
+      assert.match(Deno.readTextFileSync(d.log), /Connected to t1/);
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
