@@ -201,6 +201,8 @@ export class EventLoop implements EngineOutput {
 
   #now = 0;
   #inEngine = false;
+  /** Accepting failed (EMFILE): listeners are left out of poll until then. */
+  #listenersPausedUntil = 0;
   /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endBatch). */
   #batching = false;
 
@@ -367,6 +369,10 @@ export class EventLoop implements EngineOutput {
   runOnce(maxWait = this.#limits.maxSleep): boolean {
     const engine = this.engine;
     if (engine === null) throw new Error("EventLoop.runOnce before an engine was attached");
+    if (this.#listenersPausedUntil !== 0 && this.#now >= this.#listenersPausedUntil) {
+      this.#listenersPausedUntil = 0;
+      this.#pollDirty = true;
+    }
     if (this.#pollDirty) this.#rebuildPollSet();
     // The time of the last wake-up is close enough to plan the sleep (one clock read per
     // wake-up: performance.now() costs up to a microsecond).
@@ -375,6 +381,9 @@ export class EventLoop implements EngineOutput {
     let wait = next <= now ? 0 : Math.min(maxWait, Math.ceil(next - now));
     if (!(wait >= 0)) wait = maxWait; // NaN guard
     if (this.#deferred.length > 0) wait = 0;
+    if (this.#listenersPausedUntil !== 0) {
+      wait = Math.min(wait, Math.max(0, Math.ceil(this.#listenersPausedUntil - now)));
+    }
     const n = libc().poll(this.#pollBuf, usize(this.#slotKind.length), wait);
     if (n < 0 && errno() !== EINTR) throw new Error(`poll failed: errno ${errno()}`);
     now = this.#clock();
@@ -520,6 +529,10 @@ export class EventLoop implements EngineOutput {
           "connections",
           `Accepting a new connection failed: ${(e as Error).message}`,
         );
+        // Out of descriptors: the listener stays readable, so stop polling it for a while
+        // instead of spinning (closing connections frees descriptors meanwhile).
+        this.#listenersPausedUntil = now + 1000;
+        this.#pollDirty = true;
         return;
       }
       if (r === null) return;
@@ -679,7 +692,9 @@ export class EventLoop implements EngineOutput {
     add(SlotKind.Wake, null, this.#res.wakeFd, POLLIN);
     if (this.#res.tun) add(SlotKind.Tun, null, this.#res.tun.fd, POLLIN);
     for (const u of this.#res.udp) add(SlotKind.Udp, u, u.fd, POLLIN);
-    for (const l of this.#res.listeners) add(SlotKind.Listener, l, l, POLLIN);
+    if (this.#now >= this.#listenersPausedUntil) {
+      for (const l of this.#res.listeners) add(SlotKind.Listener, l, l, POLLIN);
+    }
     for (const c of this.#conns.values()) {
       const ev = c.state === ConnState.Connecting
         ? POLLOUT
