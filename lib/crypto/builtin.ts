@@ -24,15 +24,12 @@ import {
   createHmac,
   randomFillSync,
 } from "node:crypto";
-import { isStreamMode } from "./algorithms.ts";
 import {
-  checkKeyIv,
-  checkStreamMode,
-  CryptoError,
+  checkStreamCipher,
+  commonPacketCipher,
   isSerpent,
   NullMac,
-  NullPacketCipher,
-  serpentPacketCipher,
+  rsaInput,
   unsupportedCipher,
   unsupportedDigest,
 } from "./common.ts";
@@ -272,10 +269,8 @@ export class BuiltinBackend implements CryptoBackend {
   }
 
   packetCipher(c: CipherInfo, key: Uint8Array, iv: Uint8Array): PacketCipher {
-    if (c.nid === 0) return new NullPacketCipher();
-    checkKeyIv(c, key, iv);
-    const serpent = serpentPacketCipher(c, key, iv);
-    if (serpent) return serpent;
+    const common = commonPacketCipher(c, key, iv);
+    if (common) return common;
     if (!this.supportsCipher(c)) throw unsupportedCipher(this.name, c);
     const ecb = new AesEcb(key.slice());
     if (c.mode === "cbc" || c.mode === "ecb") {
@@ -285,9 +280,8 @@ export class BuiltinBackend implements CryptoBackend {
   }
 
   streamCipher(c: CipherInfo, key: Uint8Array, iv: Uint8Array, encrypt: boolean): StreamCipher {
-    checkStreamMode(c);
-    checkKeyIv(c, key, iv);
-    if (!this.supportsCipher(c) || !isStreamMode(c)) throw unsupportedCipher(this.name, c);
+    checkStreamCipher(c, key, iv);
+    if (!this.supportsCipher(c)) throw unsupportedCipher(this.name, c);
     return new AesStream(
       new AesEcb(key.slice()),
       c.mode as "cfb" | "ofb" | "ctr",
@@ -308,21 +302,12 @@ export class BuiltinBackend implements CryptoBackend {
     return new Uint8Array(createHash(d.name).update(data).digest());
   }
 
-  private rsaInput(key: RsaPublicKey, input: Uint8Array): bigint {
-    if (input.length !== key.size) {
-      throw new CryptoError(`raw RSA input must be ${key.size} bytes, not ${input.length}`);
-    }
-    const x = bytesToBigInt(input);
-    if (x >= key.n) throw new CryptoError("raw RSA input is not smaller than the modulus");
-    return x;
-  }
-
   rsaPublic(key: RsaPublicKey, input: Uint8Array): Uint8Array {
-    return bigIntToBytes(rsaPublicBigInt(key, this.rsaInput(key, input)), key.size);
+    return bigIntToBytes(rsaPublicBigInt(key, rsaInput(key, input)), key.size);
   }
 
   rsaPrivate(key: RsaPrivateKey, input: Uint8Array): Uint8Array {
-    const x = this.rsaInput(key, input);
+    const x = rsaInput(key, input);
     // Blinding: work on x·r^e, so the timing of the private exponentiation does not follow x.
     const rb = new Uint8Array(key.size);
     let r = 0n, rInv: bigint | null = null;

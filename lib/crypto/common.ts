@@ -6,8 +6,9 @@
  */
 
 import { isStreamMode } from "./algorithms.ts";
+import { bytesToBigInt } from "./rsa_key.ts";
 import { EaxSerpentPacketCipher, SerpentCbcPacketCipher } from "./serpent.ts";
-import type { CipherInfo, DigestInfo, Mac, PacketCipher } from "./types.ts";
+import type { CipherInfo, DigestInfo, Mac, PacketCipher, RsaPublicKey } from "./types.ts";
 
 export class CryptoError extends Error {
   constructor(message: string) {
@@ -29,6 +30,36 @@ export function checkStreamMode(c: CipherInfo): void {
   if (!isStreamMode(c)) {
     throw new CryptoError(`${c.name} is not a stream mode (need cfb, ofb or ctr)`);
   }
+}
+
+/**
+ * The start of every backend's packetCipher(): "none" and the Serpent extensions are built
+ * here; null means the backend builds `c` itself (key and IV lengths already checked).
+ */
+export function commonPacketCipher(
+  c: CipherInfo,
+  key: Uint8Array,
+  iv: Uint8Array,
+): PacketCipher | null {
+  if (c.nid === 0) return new NullPacketCipher();
+  checkKeyIv(c, key, iv);
+  return serpentPacketCipher(c, key, iv);
+}
+
+/** The checks at the start of every backend's streamCipher(). */
+export function checkStreamCipher(c: CipherInfo, key: Uint8Array, iv: Uint8Array): void {
+  checkStreamMode(c);
+  checkKeyIv(c, key, iv);
+}
+
+/** Raw RSA input as a number: exactly the key's size and smaller than the modulus. */
+export function rsaInput(key: RsaPublicKey, input: Uint8Array): bigint {
+  if (input.length !== key.size) {
+    throw new CryptoError(`raw RSA input must be ${key.size} bytes, not ${input.length}`);
+  }
+  const x = bytesToBigInt(input);
+  if (x >= key.n) throw new CryptoError("raw RSA input is not smaller than the modulus");
+  return x;
 }
 
 /** Cipher "none": a copy (tinc sends the plaintext). */

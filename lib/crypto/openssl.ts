@@ -26,19 +26,16 @@ import {
   PtrSlot,
   RSA_NO_PADDING,
 } from "../../ffi/libcrypto.ts";
-import { isStreamMode } from "./algorithms.ts";
 import {
-  checkKeyIv,
-  checkStreamMode,
-  CryptoError,
+  checkStreamCipher,
+  commonPacketCipher,
   isSerpent,
   NullMac,
-  NullPacketCipher,
-  serpentPacketCipher,
+  rsaInput,
   unsupportedCipher,
   unsupportedDigest,
 } from "./common.ts";
-import { bigIntToBytes, bytesToBigInt } from "./rsa_key.ts";
+import { bigIntToBytes } from "./rsa_key.ts";
 import type {
   CipherInfo,
   CryptoBackend,
@@ -102,7 +99,25 @@ class OpensslPacketCipher implements PacketCipher {
   }
 
   encrypt(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): number {
-    const s = this.lib.sym, ctx = this.enc, n = this.n;
+    return this.run(this.enc, true, src, srcOff, len, dst, dstOff);
+  }
+
+  decrypt(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): number {
+    if (this.padded && (len === 0 || len % this.info.blockSize !== 0)) return -1;
+    return this.run(this.dec, false, src, srcOff, len, dst, dstOff);
+  }
+
+  /** One packet through `ctx`, re-armed with the fixed IV. */
+  private run(
+    ctx: Ptr,
+    encrypting: boolean,
+    src: Uint8Array,
+    srcOff: number,
+    len: number,
+    dst: Uint8Array,
+    dstOff: number,
+  ): number {
+    const s = this.lib.sym, n = this.n;
     if (s.EVP_CipherInit_ex(ctx, null, null, null, this.ivP, -1) !== 1) {
       throw opensslError(`${this.info.name}: re-init`);
     }
@@ -116,12 +131,12 @@ class OpensslPacketCipher implements PacketCipher {
           this.srcSlot.get(src, srcOff),
           len,
         ) !== 1
-      ) throw opensslError(`${this.info.name}: encrypt`);
+      ) return this.failed(encrypting, "");
       out = n.outl[0]!;
     }
     if (this.padded) {
       if (s.EVP_CipherFinal_ex(ctx, this.tailP, n.outlP) !== 1) {
-        throw opensslError(`${this.info.name}: encrypt final`);
+        return this.failed(encrypting, " final");
       }
       const t = n.outl[0]!, tail = this.tail;
       for (let i = 0; i < t; i++) dst[dstOff + out + i] = tail[i]!;
@@ -130,38 +145,11 @@ class OpensslPacketCipher implements PacketCipher {
     return out;
   }
 
-  decrypt(src: Uint8Array, srcOff: number, len: number, dst: Uint8Array, dstOff: number): number {
-    const s = this.lib.sym, ctx = this.dec, n = this.n;
-    if (this.padded && (len === 0 || len % this.info.blockSize !== 0)) return -1;
-    if (s.EVP_CipherInit_ex(ctx, null, null, null, this.ivP, -1) !== 1) {
-      throw opensslError(`${this.info.name}: re-init`);
-    }
-    let out = 0;
-    if (len > 0) {
-      if (
-        s.EVP_CipherUpdate(
-          ctx,
-          this.dstSlot.get(dst, dstOff),
-          n.outlP,
-          this.srcSlot.get(src, srcOff),
-          len,
-        ) !== 1
-      ) {
-        s.ERR_clear_error();
-        return -1;
-      }
-      out = n.outl[0]!;
-    }
-    if (this.padded) {
-      if (s.EVP_CipherFinal_ex(ctx, this.tailP, n.outlP) !== 1) {
-        s.ERR_clear_error(); // bad padding: not exceptional on the network
-        return -1;
-      }
-      const t = n.outl[0]!, tail = this.tail;
-      for (let i = 0; i < t; i++) dst[dstOff + out + i] = tail[i]!;
-      out += t;
-    }
-    return out;
+  /** Encrypting, a failure is OpenSSL's error; decrypting, it is a bad packet (-1). */
+  private failed(encrypting: boolean, step: string): number {
+    if (encrypting) throw opensslError(`${this.info.name}: encrypt${step}`);
+    this.lib.sym.ERR_clear_error(); // bad ciphertext or padding: not exceptional on the network
+    return -1;
   }
 
   free(): void {
@@ -340,20 +328,17 @@ export class OpensslBackend implements CryptoBackend {
   }
 
   packetCipher(c: CipherInfo, key: Uint8Array, iv: Uint8Array): PacketCipher {
-    if (c.nid === 0) return new NullPacketCipher();
-    checkKeyIv(c, key, iv);
-    const serpent = serpentPacketCipher(c, key, iv);
-    if (serpent) return serpent;
+    const common = commonPacketCipher(c, key, iv);
+    if (common) return common;
     const p = this.evpCipher(c);
     if (p === null) throw unsupportedCipher(this.name, c);
     return new OpensslPacketCipher(this.lib, p, c, key, iv);
   }
 
   streamCipher(c: CipherInfo, key: Uint8Array, iv: Uint8Array, encrypt: boolean): StreamCipher {
-    checkStreamMode(c);
-    checkKeyIv(c, key, iv);
+    checkStreamCipher(c, key, iv);
     const p = this.evpCipher(c);
-    if (p === null || !isStreamMode(c)) throw unsupportedCipher(this.name, c);
+    if (p === null) throw unsupportedCipher(this.name, c);
     return new OpensslStreamCipher(this.lib, p, c, key, iv, encrypt);
   }
 
@@ -410,12 +395,7 @@ export class OpensslBackend implements CryptoBackend {
   }
 
   private rsaRaw(key: RsaPublicKey, input: Uint8Array, priv: boolean): Uint8Array {
-    if (input.length !== key.size) {
-      throw new CryptoError(`raw RSA input must be ${key.size} bytes, not ${input.length}`);
-    }
-    if (bytesToBigInt(input) >= key.n) {
-      throw new CryptoError("raw RSA input is not smaller than the modulus");
-    }
+    rsaInput(key, input);
     const rsa = this.rsa(key);
     const out = new Uint8Array(key.size);
     const s = this.lib.sym;

@@ -2,11 +2,14 @@ import assert from "node:assert/strict";
 import { cipherByName } from "../../lib/crypto/algorithms.ts";
 import {
   checkKeyIv,
+  checkStreamCipher,
   checkStreamMode,
+  commonPacketCipher,
   CryptoError,
   isSerpent,
   NullMac,
   NullPacketCipher,
+  rsaInput,
   serpentPacketCipher,
 } from "../../lib/crypto/common.ts";
 import { EaxSerpentPacketCipher, SerpentCbcPacketCipher } from "../../lib/crypto/serpent.ts";
@@ -44,4 +47,25 @@ Deno.test("serpentPacketCipher dispatches only the Serpent extensions", () => {
   );
   assert.equal(serpentPacketCipher(c("aes-256-cbc"), key, iv), null);
   assert.ok(isSerpent(c("eax-serpent")) && !isSerpent(c("aes-256-cbc")));
+});
+
+Deno.test("commonPacketCipher builds none and Serpent, checks lengths, leaves the rest", () => {
+  const key = new Uint8Array(32), iv = new Uint8Array(16);
+  assert.ok(
+    commonPacketCipher(c("none"), new Uint8Array(0), new Uint8Array(0)) instanceof
+      NullPacketCipher,
+  );
+  assert.ok(commonPacketCipher(c("serpent-256-cbc"), key, iv) instanceof SerpentCbcPacketCipher);
+  assert.equal(commonPacketCipher(c("aes-256-cbc"), key, iv), null);
+  assert.throws(() => commonPacketCipher(c("aes-256-cbc"), key, new Uint8Array(8)), CryptoError);
+  checkStreamCipher(c("aes-256-cfb"), key, iv);
+  assert.throws(() => checkStreamCipher(c("aes-256-cbc"), key, iv), /not a stream mode/);
+  assert.throws(() => checkStreamCipher(c("aes-256-cfb"), key, new Uint8Array(0)), /IV must/);
+});
+
+Deno.test("rsaInput takes exactly key.size bytes below the modulus", () => {
+  const key = { n: 0x1234n, e: 3n, size: 2 };
+  assert.equal(rsaInput(key, Uint8Array.of(0x12, 0x33)), 0x1233n);
+  assert.throws(() => rsaInput(key, Uint8Array.of(0x12, 0x34)), /not smaller than the modulus/);
+  assert.throws(() => rsaInput(key, Uint8Array.of(1)), /must be 2 bytes, not 1/);
 });
