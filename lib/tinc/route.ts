@@ -142,32 +142,11 @@ export class Router<N extends RouteNode> {
     return false;
   }
 
-  #icmp4(
-    source: N,
-    buf: Uint8Array,
-    off: number,
-    len: number,
-    ethLen: number,
-    code: number,
-    now: number,
-    type = ICMP_DEST_UNREACH,
-  ): number {
-    if (this.#ratelimited(now)) return ROUTE_DROP_RATELIMIT;
-    const n = writeIcmp4Unreachable(
-      buf,
-      off,
-      len,
-      ethLen,
-      type,
-      code,
-      this.#scratch,
-      FRAME_HEADROOM,
-    );
-    this.actions.sendPacket(source, this.#scratch, FRAME_HEADROOM, n);
-    return ROUTE_ICMP;
-  }
-
-  #icmp6(
+  /**
+   * An ICMP (IPv4 frame) or ICMPv6 (IPv6 frame) error about the frame, sent back to `source`;
+   * the frame's own ethertype (after any VLAN tag) says which.
+   */
+  #icmp(
     source: N,
     buf: Uint8Array,
     off: number,
@@ -178,16 +157,10 @@ export class Router<N extends RouteNode> {
     now: number,
   ): number {
     if (this.#ratelimited(now)) return ROUTE_DROP_RATELIMIT;
-    const n = writeIcmp6Unreachable(
-      buf,
-      off,
-      len,
-      ethLen,
-      type,
-      code,
-      this.#scratch,
-      FRAME_HEADROOM,
-    );
+    const write = ethertype(buf, off + ethLen - ETH_HLEN) === ETH_P_IPV6
+      ? writeIcmp6Unreachable
+      : writeIcmp4Unreachable;
+    const n = write(buf, off, len, ethLen, type, code, this.#scratch, FRAME_HEADROOM);
     this.actions.sendPacket(source, this.#scratch, FRAME_HEADROOM, n);
     return ROUTE_ICMP;
   }
@@ -217,22 +190,33 @@ export class Router<N extends RouteNode> {
       return ROUTE_BROADCAST;
     }
     const entry = this.subnets.lookupIpv4(buf, d);
-    if (!entry) return this.#icmp4(source, buf, off, len, ETH_HLEN, ICMP_NET_UNKNOWN, now);
+    if (!entry) {
+      return this.#icmp(source, buf, off, len, ETH_HLEN, ICMP_DEST_UNREACH, ICMP_NET_UNKNOWN, now);
+    }
     const owner = entry.owner;
     if (owner === source) return ROUTE_DROP_LOOP;
     if (!owner.reachable) {
-      return this.#icmp4(source, buf, off, len, ETH_HLEN, ICMP_NET_UNREACH, now);
+      return this.#icmp(source, buf, off, len, ETH_HLEN, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, now);
     }
     const via = this.#viaOf(owner);
     if (via === source) return ROUTE_DROP_LOOP;
     if (this.config.directOnly && owner !== via) {
-      return this.#icmp4(source, buf, off, len, ETH_HLEN, ICMP_NET_ANO, now);
+      return this.#icmp(source, buf, off, len, ETH_HLEN, ICMP_DEST_UNREACH, ICMP_NET_ANO, now);
     }
     if (via && via !== this.myself) {
       const limit = Math.max(this.actions.mtuOf(via), 590);
       if (len > limit) {
         if (buf[off + 20]! & 0x40) {
-          return this.#icmp4(source, buf, off, limit, ETH_HLEN, ICMP_FRAG_NEEDED, now);
+          return this.#icmp(
+            source,
+            buf,
+            off,
+            limit,
+            ETH_HLEN,
+            ICMP_DEST_UNREACH,
+            ICMP_FRAG_NEEDED,
+            now,
+          );
         }
         return this.#fragment(via, buf, off, len, ETH_HLEN);
       }
@@ -256,7 +240,7 @@ export class Router<N extends RouteNode> {
     }
     const entry = this.subnets.lookupIpv6(buf, off + 38);
     if (!entry) {
-      return this.#icmp6(
+      return this.#icmp(
         source,
         buf,
         off,
@@ -270,7 +254,7 @@ export class Router<N extends RouteNode> {
     const owner = entry.owner;
     if (owner === source) return ROUTE_DROP_LOOP;
     if (!owner.reachable) {
-      return this.#icmp6(
+      return this.#icmp(
         source,
         buf,
         off,
@@ -284,7 +268,7 @@ export class Router<N extends RouteNode> {
     const via = this.#viaOf(owner);
     if (via === source) return ROUTE_DROP_LOOP;
     if (this.config.directOnly && owner !== via) {
-      return this.#icmp6(
+      return this.#icmp(
         source,
         buf,
         off,
@@ -298,7 +282,7 @@ export class Router<N extends RouteNode> {
     if (via && via !== this.myself) {
       const limit = Math.max(this.actions.mtuOf(via), 1294);
       if (len > limit) {
-        return this.#icmp6(source, buf, off, limit, ETH_HLEN, ICMP6_PACKET_TOO_BIG, 0, now);
+        return this.#icmp(source, buf, off, limit, ETH_HLEN, ICMP6_PACKET_TOO_BIG, 0, now);
       }
     }
     this.#clamp(source, via, buf, off, len);
@@ -439,11 +423,20 @@ export class Router<N extends RouteNode> {
         }
         if (type === ETH_P_IP && len > 576 + ethLen) {
           if (buf[off + 6 + ethLen]! & 0x40) {
-            return this.#icmp4(source, buf, off, mtu, ethLen, ICMP_FRAG_NEEDED, now);
+            return this.#icmp(
+              source,
+              buf,
+              off,
+              mtu,
+              ethLen,
+              ICMP_DEST_UNREACH,
+              ICMP_FRAG_NEEDED,
+              now,
+            );
           }
           return this.#fragment(via, buf, off, len, ethLen);
         } else if (type === ETH_P_IPV6 && len > 1280 + ethLen) {
-          return this.#icmp6(source, buf, off, mtu, ethLen, ICMP6_PACKET_TOO_BIG, 0, now);
+          return this.#icmp(source, buf, off, mtu, ethLen, ICMP6_PACKET_TOO_BIG, 0, now);
         }
       }
     }

@@ -291,6 +291,28 @@ Deno.test("switch: learns local MACs once, ages them, floods unknown, unicasts k
   assert.equal(expired.length, 2);
 });
 
+Deno.test("switch: oversize 802.1Q frames get ICMP or ICMPv6 errors by their inner type", () => {
+  const { me, a, subnets, sent, r } = setup("switch");
+  const macA = [2, 0, 0, 0, 0, 0xa];
+  subnets.add(a, { type: "mac", address: Uint8Array.from(macA), prefix: 48, weight: 10 });
+  a.mtu = 1300;
+  const tagged = (inner: number[]) => {
+    const f = eth(macA, [2, 0, 0, 0, 0, 1], 1400);
+    f.set([0x81, 0x00, 0, 5, ...inner], 12);
+    return f;
+  };
+  const v6 = tagged([0x86, 0xdd, 0x60]);
+  v6[24] = 17;
+  assert.equal(r.route(me, v6, 0, 1400, 0), ROUTE_ICMP);
+  const tb = sent.pop()!.frame;
+  assert.deepEqual([tb[16], tb[17], tb[18]! >> 4, tb[58]], [0x86, 0xdd, 6, 2]); // packet too big
+  const v4 = tagged([0x08, 0x00, 0x45]);
+  v4[24] = 0x40; // DF
+  assert.equal(r.route(me, v4, 0, 1400, 0), ROUTE_ICMP);
+  const fn = sent.pop()!.frame;
+  assert.deepEqual([fn[18], fn[38], fn[39]], [0x45, 3, 4]); // frag needed
+});
+
 Deno.test("hub: everything is broadcast", () => {
   const { me, a, bcast, r } = setup("hub");
   assert.equal(
