@@ -261,9 +261,16 @@ async function runMesh(
       // Re-reading the config (node compat code in the closures) re-arms Deno's SIGUSR1
       // inspector trigger: disarm it again.
       ignoreSignal(SIGUSR1);
-      if (engine) plane.reload(engine);
+      if (engine === null) return;
+      // logrotate sends HUP too: only a changed config goes to the engine.
+      const text = configText(engine);
+      if (text === engineText) return;
+      engineText = text;
+      log.message("notice", "SIGHUP: configuration changed, handing it to the engine");
+      plane.reload(engine);
     });
   };
+  let engineText = configText(mesh.engine);
   const onUsr2 = () => plane.dump();
   Deno.addSignalListener("SIGTERM", onTerm);
   Deno.addSignalListener("SIGINT", onInt);
@@ -303,6 +310,11 @@ async function runMesh(
   log.message("notice", `tincture ${mesh.engine.name} stopped`);
   sink.close();
   return code;
+}
+
+/** A comparable rendering of an engine config (keys are bigints). */
+function configText(engine: unknown): string {
+  return JSON.stringify(engine, (_k, v) => typeof v === "bigint" ? v.toString(16) : v);
 }
 
 /** SIGHUP: re-read and re-check the config; the new EngineConfig, or null if it is bad. */
