@@ -44,6 +44,42 @@ export function keyChangedHandler(e: TincEngine, c: MetaConnection, line: string
   return true;
 }
 
+/** The REQ_KEY/ANS_KEY endpoint `name`; undefined (logged as tincd does) when unknown. */
+function knownNode(
+  e: TincEngine,
+  c: MetaConnection,
+  request: string,
+  role: "origin" | "destination",
+  name: string,
+): Node | undefined {
+  const n = e.graph.lookupNode(name);
+  if (!n) {
+    e.log.log(
+      "error",
+      "protocol",
+      `Got ${request} from ${c.name} ${role} ${name} which does not exist in our connection list`,
+    );
+  }
+  return n;
+}
+
+/** Whether a request can be relayed on to `to`; logs tincd's warning when it cannot. */
+function reachableDestination(
+  e: TincEngine,
+  c: MetaConnection,
+  request: string,
+  to: Node,
+): boolean {
+  if (!to.reachable) {
+    e.log.log(
+      "warning",
+      "protocol",
+      `Got ${request} from ${c.name} destination ${to.name} which is not reachable`,
+    );
+  }
+  return to.reachable;
+}
+
 /** `15 me to` toward to's nexthop (no dedupe, no nonce). */
 export function sendReqKey(e: TincEngine, to: Node): boolean {
   const conn = to.nexthop?.connection;
@@ -57,37 +93,16 @@ export function reqKeyHandler(e: TincEngine, c: MetaConnection, line: string): b
   if (f.length !== 2) return e.bad(c, "REQ_KEY");
   const [fromName, toName] = f as [string, string];
   if (!checkId(fromName) || !checkId(toName)) return e.bad(c, "REQ_KEY", "invalid name");
-  const from = e.graph.lookupNode(fromName);
-  if (!from) {
-    e.log.log(
-      "error",
-      "protocol",
-      `Got REQ_KEY from ${c.name} origin ${fromName} which does not exist in our connection list`,
-    );
-    return true;
-  }
-  const to = e.graph.lookupNode(toName);
-  if (!to) {
-    e.log.log(
-      "error",
-      "protocol",
-      `Got REQ_KEY from ${c.name} destination ${toName} which does not exist in our connection list`,
-    );
-    return true;
-  }
+  const from = knownNode(e, c, "REQ_KEY", "origin", fromName);
+  if (!from) return true;
+  const to = knownNode(e, c, "REQ_KEY", "destination", toName);
+  if (!to) return true;
   if (to === e.graph.myself) {
     sendAnsKey(e, from);
     return true;
   }
   if (e.config.tunnelServer) return true;
-  if (!to.reachable) {
-    e.log.log(
-      "warning",
-      "protocol",
-      `Got REQ_KEY from ${c.name} destination ${toName} which is not reachable`,
-    );
-    return true;
-  }
+  if (!reachableDestination(e, c, "REQ_KEY", to)) return true;
   const conn = to.nexthop?.connection;
   if (conn) e.send(conn, line);
   return true;
@@ -122,35 +137,13 @@ export function ansKeyHandler(e: TincEngine, c: MetaConnection, line: string): b
   const address = f[7] as string | undefined;
   const port = f[8] as string | undefined;
   if (!checkId(fromName) || !checkId(toName)) return e.bad(c, "ANS_KEY", "invalid name");
-  const g = e.graph;
-  const from = g.lookupNode(fromName);
-  if (!from) {
-    e.log.log(
-      "error",
-      "protocol",
-      `Got ANS_KEY from ${c.name} origin ${fromName} which does not exist in our connection list`,
-    );
-    return true;
-  }
-  const to = g.lookupNode(toName);
-  if (!to) {
-    e.log.log(
-      "error",
-      "protocol",
-      `Got ANS_KEY from ${c.name} destination ${toName} which does not exist in our connection list`,
-    );
-    return true;
-  }
-  if (to !== g.myself) {
+  const from = knownNode(e, c, "ANS_KEY", "origin", fromName);
+  if (!from) return true;
+  const to = knownNode(e, c, "ANS_KEY", "destination", toName);
+  if (!to) return true;
+  if (to !== e.graph.myself) {
     if (e.config.tunnelServer) return true;
-    if (!to.reachable) {
-      e.log.log(
-        "warning",
-        "protocol",
-        `Got ANS_KEY from ${c.name} destination ${toName} which is not reachable`,
-      );
-      return true;
-    }
+    if (!reachableDestination(e, c, "ANS_KEY", to)) return true;
     const conn = to.nexthop?.connection;
     if (!conn) return true;
     if (address === undefined && from.udpAddress && e.dataPlane.minMtu(to) > 0) {
