@@ -6,8 +6,9 @@
  *
  * Phases (secnet's order): build the mesh config (mesh_config.ts) → detach unless -n/-m (a
  * `Deno.Command` re-exec; fork() hangs Deno) → open the TUN, configure it with `ip` → open the
- * UDP sockets and TCP listeners → pidfile → drop to `userid` → start the data-plane Worker
- * (data_plane.ts), which owns the engine and every descriptor from then on.
+ * UDP sockets and TCP listeners → pidfile → start the data-plane Worker (data_plane.ts), which
+ * owns the engine and every descriptor from then on → drop to `userid` (after the Worker has
+ * opened its logs and loaded its code, which may need root).
  *
  * Signals: TERM/INT stop cleanly (goodbye to peers, interface and routes removed, exit 0);
  * HUP reopens logs and re-reads the config (handed to the engine if it can reload); USR2
@@ -216,16 +217,6 @@ async function runMesh(
       return await fail(`cannot write pidfile ${mesh.pidfile}`, e);
     }
   }
-  if (mesh.userid) {
-    try {
-      dropPrivileges(resolveUser(mesh.userid));
-      root = false;
-      log.message("info", `running as ${mesh.userid}`);
-    } catch (e) {
-      return await fail(`cannot become ${mesh.userid}`, e);
-    }
-  }
-
   const plane = new DataPlane({
     engineModule: extras.engineModule,
     engineConfig: mesh.engine,
@@ -241,6 +232,22 @@ async function runMesh(
     await plane.started;
   } catch (e) {
     return await fail("cannot start the data plane", e);
+  }
+  // Only now: the Worker has opened its log files and loaded its modules (both may need
+  // root). glibc applies the change to every thread, the Worker's included.
+  if (mesh.userid) {
+    try {
+      dropPrivileges(resolveUser(mesh.userid));
+      root = false;
+      log.message("info", `running as ${mesh.userid}`);
+    } catch (e) {
+      await plane.stop().catch(() => {});
+      // The Worker closed them.
+      opened.tun = null;
+      opened.udp = [];
+      opened.listeners = [];
+      return await fail(`cannot become ${mesh.userid}`, e);
+    }
   }
   log.message("notice", `tincture ${mesh.engine.name} running (pid ${Deno.pid})`);
   if (detachedChild) {

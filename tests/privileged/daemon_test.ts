@@ -88,6 +88,35 @@ Deno.test({
 });
 
 Deno.test({
+  name: "daemon: userid drops every thread to nobody after the device and logs are open",
+  ignore,
+  async fn() {
+    const lab = await Lab.create("rtv", { nodes: ["a", "b"], links: [["a", "b"]] });
+    try {
+      const a = await startTincture(lab, "a", {
+        sites: [{ id: "b", connect: true }],
+        system: ['userid "nobody";'],
+      });
+      await startTincture(lab, "b", { sites: [{ id: "a" }] });
+      await assertReachable(lab, "a", "b");
+      await assertPings(lab, "a", "b");
+      let notNobody = 0;
+      for (const t of Deno.readDirSync(`/proc/${a.proc.pid}/task`)) {
+        const status = Deno.readTextFileSync(`/proc/${a.proc.pid}/task/${t.name}/status`);
+        if (!/^Uid:\s+65534\s+65534\s+65534/m.test(status)) notNobody++;
+      }
+      assert.equal(notNobody, 0, "every thread runs as nobody");
+      assert.match(readText(a.log), /running as nobody/);
+      // TERM still works; the tun goes with its descriptor even though `ip` is out of reach.
+      assert.equal((await a.proc.stop(5000)).code, 0);
+      assert.equal(await linkExists(lab, "a"), false);
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
+
+Deno.test({
   name: "daemon: kill -9 leaves no interface or route; the restarted node rejoins",
   ignore,
   async fn() {
