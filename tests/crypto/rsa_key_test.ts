@@ -17,32 +17,18 @@ import {
   rsaPublicKeyFromHex,
 } from "../../lib/crypto/rsa_key.ts";
 import type { RsaPrivateKey } from "../../lib/crypto/types.ts";
+import { b64uToBig, rsaKeyFromJwk } from "./_jwk.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
 const text = (f: string) => Deno.readTextFileSync(new URL(f, dir));
 const bytes = (f: string) => Deno.readFileSync(new URL(f, dir));
 
-function b64uToBig(s: string): bigint {
-  const b = Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
-  return BigInt("0x" + Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(""));
-}
-
 /** The key as node:crypto (an independent parser) sees it. */
-function jwkOf(pem: string) {
-  const j = createPrivateKey(pem).export({ format: "jwk" });
-  return {
-    n: b64uToBig(j.n!),
-    e: b64uToBig(j.e!),
-    d: b64uToBig(j.d!),
-    p: b64uToBig(j.p!),
-    q: b64uToBig(j.q!),
-    dp: b64uToBig(j.dp!),
-    dq: b64uToBig(j.dq!),
-    qinv: b64uToBig(j.qi!),
-  };
+function jwkOf(pem: string): RsaPrivateKey {
+  return rsaKeyFromJwk(createPrivateKey(pem).export({ format: "jwk" }));
 }
 
-function assertKeyEquals(k: RsaPrivateKey, want: ReturnType<typeof jwkOf>) {
+function assertKeyEquals(k: RsaPrivateKey, want: RsaPrivateKey) {
   for (const f of ["n", "e", "d", "p", "q", "dp", "dq", "qinv"] as const) {
     assert.equal(k[f], want[f], f);
   }

@@ -6,7 +6,8 @@ import { TincEngine } from "../../lib/tinc/engine.ts";
 import type { ConnId, EngineOutput, SockAddr } from "../../lib/tinc/types.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
 import { DEFAULT_TRANSFORM, ENGINE_DEFAULTS, type EngineConfig } from "../../lib/tinc/config.ts";
-import { generateRsaPem, publicOf, testCrypto } from "../tinc/_crypto.ts";
+import { generateRsaPem, testCrypto } from "../tinc/_crypto.ts";
+import { publicKeyOf } from "../../lib/crypto/rsa_key.ts";
 import { ipv4Frame, MemoryLog } from "../tinc/_mesh.ts";
 
 const TINCD = "/usr/sbin/tincd";
@@ -221,7 +222,7 @@ async function setup(
       subnets: [e.subnet],
       hosts: [{
         name: "real",
-        publicKey: publicOf(real.key),
+        publicKey: publicKeyOf(real.key),
         addresses: [{ host: "127.0.0.1", port: realPort }],
         connectTo: !tincdConnects,
         allowedSubnets: null,

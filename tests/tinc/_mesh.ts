@@ -9,7 +9,8 @@ import { TincEngine } from "../../lib/tinc/engine.ts";
 import { MemoryHost, MemoryNetwork, type MemoryNetworkOptions } from "../../lib/net/memory.ts";
 import type { Logger, LogLevel } from "../../lib/tinc/types.ts";
 import type { CryptoBackend } from "../../lib/crypto/types.ts";
-import { keyFor, publicOf, testCrypto } from "./_crypto.ts";
+import { keyFor, testCrypto } from "./_crypto.ts";
+import { publicKeyOf } from "../../lib/crypto/rsa_key.ts";
 
 export interface NodeSpec {
   name: string;
@@ -26,7 +27,7 @@ export interface NodeSpec {
 export function hostConfig(spec: NodeSpec, connectTo: boolean): HostConfig {
   return {
     name: spec.name,
-    publicKey: publicOf(keyFor(spec.name)),
+    publicKey: publicKeyOf(keyFor(spec.name)),
     addresses: [{ host: spec.ip, port: spec.port ?? 655 }],
     connectTo,
     allowedSubnets: null,

@@ -11,7 +11,8 @@ import { cipherByNid, isStreamMode } from "../../lib/crypto/algorithms.ts";
 import { type EngineDeps, TincEngine } from "../../lib/tinc/engine.ts";
 import type { EngineConfig } from "../../lib/tinc/config.ts";
 import { type ConnId, type EngineEvent, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
-import { keyFor, publicOf, testCrypto } from "./_crypto.ts";
+import { keyFor, testCrypto } from "./_crypto.ts";
+import { publicKeyOf } from "../../lib/crypto/rsa_key.ts";
 import { engineConfig, MemoryLog, type NodeSpec } from "./_mesh.ts";
 
 const HEX = "0123456789ABCDEF";
@@ -247,7 +248,7 @@ export class Harness {
     this.log = new MemoryLog(spec.name);
     this.crypto = testCrypto();
     const cfg = { ...engineConfig(spec, [spec, ...others]), ...extra };
-    this.enginePublic = publicOf(cfg.privateKey);
+    this.enginePublic = publicKeyOf(cfg.privateKey);
     this.engine = new TincEngine(cfg, {
       crypto: this.crypto,
       log: this.log,
