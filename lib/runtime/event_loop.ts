@@ -10,7 +10,10 @@
  *
  * Packet path: one preallocated buffer per source with FRAME_HEADROOM in front, `now` read
  * once per wake-up, drain loops with a budget so one busy source cannot starve the others,
- * interned peer addresses, no per-packet allocation.
+ * interned peer addresses, no per-packet allocation. During a drain, same-size datagrams to
+ * one peer leave as UDP_SEGMENT (GSO) trains, and UDP_GRO trains from peers are split again
+ * on receive: one trip through the kernel's UDP/IP stack per train instead of per datagram
+ * (TINCTURE_GSO=0 / TINCTURE_GRO=0 turn them off).
  *
  * Hostile peers (tincd 1.0.36 net_socket.c check_tarpit, plus bounds of our own):
  * - more than `acceptBurst` accepts a second from one host, or `acceptBurstTotal` from all
