@@ -113,7 +113,8 @@ export function fromHex(s: string): Uint8Array | null {
   return out;
 }
 
-function keyLength(c: CipherInfo | null): number {
+/** Key material length: key‖iv, or 1 random byte (the HMAC key) with cipher none. */
+export function keyLength(c: CipherInfo | null): number {
   return c ? c.keyLength + c.ivLength : 1;
 }
 

@@ -9,30 +9,14 @@
  * way, with no allocation per packet. Before the benches, a fixed loop per case prints
  * packets/s and the heap growth over the loop.
  */
-import {
-  ALGORITHMS,
-  DataChannel,
-  installOutKey,
-  type KeyParams,
-  resolveParams,
-  setInKey,
-} from "../../lib/tinc/data_channel.ts";
+import { ALGORITHMS, type KeyParams, resolveParams } from "../../lib/tinc/data_channel.ts";
+import { backends, keyedPair } from "../tinc/_channels.ts";
 import { PacketCodec } from "../../lib/tinc/packet.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM } from "../../lib/tinc/types.ts";
-import { BuiltinBackend, type CryptoBackend, OpensslBackend } from "../../lib/crypto/mod.ts";
+import type { CryptoBackend } from "../../lib/crypto/mod.ts";
 
 const FRAME = 1400;
 const LOOP = Number(Deno.env.get("TINCTURE_BENCH_PACKETS") ?? 50_000);
-
-function backends(): CryptoBackend[] {
-  const list: CryptoBackend[] = [new BuiltinBackend()];
-  try {
-    list.unshift(new OpensslBackend());
-  } catch (e) {
-    console.log(`openssl backend unavailable: ${e}`);
-  }
-  return list;
-}
 
 const CASES = [
   { cipher: "aes-256-cbc", digest: "sha256", macLength: 4, compression: 0 },
@@ -55,25 +39,9 @@ function rig(backend: CryptoBackend, t: (typeof CASES)[number]): Rig | null {
   const params = resolveParams(ALGORITHMS, t) as KeyParams;
   if (typeof params === "string") return null;
   if (params.cipher && !backend.supportsCipher(params.cipher)) return null;
-  const material = new Uint8Array(
-    params.cipher ? params.cipher.keyLength + params.cipher.ivLength : 1,
-  );
-  backend.randomBytes(material);
-  const rx = new DataChannel(16);
-  const tx = new DataChannel(16);
+  let rx, tx;
   try {
-    setInKey(rx, backend, params, material);
-    const err = installOutKey(
-      tx,
-      backend,
-      ALGORITHMS,
-      material,
-      params.cipher?.nid ?? 0,
-      params.digest?.nid ?? 0,
-      params.macLength,
-      params.compression,
-    );
-    if (err) return null;
+    ({ rx, tx } = keyedPair(backend, params));
   } catch {
     return null;
   }
@@ -104,9 +72,9 @@ function rig(backend: CryptoBackend, t: (typeof CASES)[number]): Rig | null {
   };
 }
 
-const rigs = backends().flatMap((b) => CASES.map((c) => rig(b, c))).filter((r): r is Rig =>
-  r !== null
-);
+const rigs = backends((e) => console.log(`openssl backend unavailable: ${e}`)).flatMap((b) =>
+  CASES.map((c) => rig(b, c))
+).filter((r): r is Rig => r !== null);
 
 function measure(fn: () => number): { pps: number; heapKiB: number } {
   for (let i = 0; i < 2000; i++) fn(); // warm up

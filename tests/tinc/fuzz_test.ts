@@ -4,14 +4,8 @@
 // TINCTURE_FUZZ_SEED=n replays a failing run (the seed is in the test names).
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  ALGORITHMS,
-  DataChannel,
-  installOutKey,
-  type KeyParams,
-  resolveParams,
-  setInKey,
-} from "../../lib/tinc/data_channel.ts";
+import { ALGORITHMS, type KeyParams, resolveParams } from "../../lib/tinc/data_channel.ts";
+import { keyedPair } from "./_channels.ts";
 import { DROP_REPLAY, PacketCodec } from "../../lib/tinc/packet.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM } from "../../lib/tinc/types.ts";
 import { createCrypto } from "../../lib/crypto/mod.ts";
@@ -44,27 +38,7 @@ const SEED = Number(Deno.env.get("TINCTURE_FUZZ_SEED") ?? ((Date.now() ^ 0x5bd1e
 
 function keyPair(t: { cipher: string; digest: string; macLength: number; compression: number }) {
   const params = resolveParams(ALGORITHMS, t) as KeyParams;
-  const material = new Uint8Array(
-    params.cipher ? params.cipher.keyLength + params.cipher.ivLength : 1,
-  );
-  crypto.randomBytes(material);
-  const rx = new DataChannel(16);
-  setInKey(rx, crypto, params, material);
-  const tx = new DataChannel(16);
-  assert.equal(
-    installOutKey(
-      tx,
-      crypto,
-      ALGORITHMS,
-      material,
-      params.cipher?.nid ?? 0,
-      params.digest?.nid ?? 0,
-      params.macLength,
-      params.compression,
-    ),
-    null,
-  );
-  return { rx, tx, params };
+  return { ...keyedPair(crypto, params), params };
 }
 
 const AUTHENTICATED = [

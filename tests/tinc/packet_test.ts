@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import {
   ALGORITHMS,
-  DataChannel,
   fromHex,
-  installOutKey,
   type KeyParams,
   resolveParams,
-  setInKey,
   toHex,
 } from "../../lib/tinc/data_channel.ts";
+import { backends, keyedPair } from "./_channels.ts";
 import {
   DROP_BAD_MAC,
   DROP_DECRYPT,
@@ -20,18 +18,7 @@ import {
 } from "../../lib/tinc/packet.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM } from "../../lib/tinc/types.ts";
 import { DEFAULT_TRANSFORM } from "../../lib/tinc/config.ts";
-import { BuiltinBackend, type CryptoBackend, OpensslBackend } from "../../lib/crypto/mod.ts";
-
-/** Both real backends (openssl only where libcrypto loads). */
-function backends(): CryptoBackend[] {
-  const list: CryptoBackend[] = [new BuiltinBackend()];
-  try {
-    list.unshift(new OpensslBackend());
-  } catch {
-    // no libcrypto here: builtin only
-  }
-  return list;
-}
+import type { CryptoBackend } from "../../lib/crypto/mod.ts";
 
 interface UdpVector {
   kind: string;
@@ -49,21 +36,7 @@ const vectors = JSON.parse(
 const defaults = resolveParams(ALGORITHMS, DEFAULT_TRANSFORM) as KeyParams;
 
 function channelsFor(backend: CryptoBackend, material: Uint8Array, params = defaults) {
-  const rx = new DataChannel(16);
-  setInKey(rx, backend, params, material);
-  const tx = new DataChannel(16);
-  const err = installOutKey(
-    tx,
-    backend,
-    ALGORITHMS,
-    material,
-    params.cipher?.nid ?? 0,
-    params.digest?.nid ?? 0,
-    params.macLength,
-    params.compression,
-  );
-  assert.equal(err, null);
-  return { rx, tx };
+  return keyedPair(backend, params, material);
 }
 
 Deno.test("real tincd datagrams decode byte for byte and re-encode identically", () => {
