@@ -11,7 +11,7 @@ import type { Closure, ClosureKind } from "./closure.ts";
 import type { Dict } from "./dict.ts";
 import { cfgfatal } from "./errors.ts";
 import type { Loc } from "./loc.ts";
-import type { Item } from "./value.ts";
+import type { Item, ItemType } from "./value.ts";
 
 export interface ReadOpts {
   readonly required: boolean;
@@ -35,11 +35,24 @@ export function dictFindItem(dict: Dict, key: string, o: ReadOpts): Item | undef
   return l[0];
 }
 
-export function dictReadString(dict: Dict, key: string, o: ReadOpts): string | undefined {
+type ValueOf = { [T in ItemType]: Extract<Item, { type: T }>["value"] };
+
+/** The value of KEY's item, which must have type `type` (`"KEY" must be <what>`). */
+function dictReadTyped<T extends ItemType>(
+  dict: Dict,
+  key: string,
+  o: ReadOpts,
+  type: T,
+  what: string,
+): ValueOf[T] | undefined {
   const i = dictFindItem(dict, key, o);
   if (!i) return undefined;
-  if (i.type !== "string") cfgfatal(o.loc, o.facility, `"${key}" must be a string`);
-  return i.value;
+  if (i.type !== type) cfgfatal(o.loc, o.facility, `"${key}" must be ${what}`);
+  return i.value as ValueOf[T];
+}
+
+export function dictReadString(dict: Dict, key: string, o: ReadOpts): string | undefined {
+  return dictReadTyped(dict, key, o, "string", "a string");
 }
 
 /** dict_read_number: must be a number below 2^31. */
@@ -48,13 +61,12 @@ export function dictReadNumber(
   key: string,
   o: ReadOpts & { readonly def?: number },
 ): number | undefined {
-  const i = dictFindItem(dict, key, o);
-  if (!i) return o.def;
-  if (i.type !== "number") cfgfatal(o.loc, o.facility, `"${key}" must be a number`);
-  if (i.value >= 0x80000000) {
+  const n = dictReadTyped(dict, key, o, "number", "a number");
+  if (n === undefined) return o.def;
+  if (n >= 0x80000000) {
     cfgfatal(o.loc, o.facility, `"${key}" must fit into a 32-bit signed integer`);
   }
-  return i.value;
+  return n;
 }
 
 export function dictReadBool(
@@ -62,17 +74,11 @@ export function dictReadBool(
   key: string,
   o: ReadOpts & { readonly def?: boolean },
 ): boolean | undefined {
-  const i = dictFindItem(dict, key, o);
-  if (!i) return o.def;
-  if (i.type !== "bool") cfgfatal(o.loc, o.facility, `"${key}" must be a boolean`);
-  return i.value;
+  return dictReadTyped(dict, key, o, "bool", "a boolean") ?? o.def;
 }
 
 export function dictReadDict(dict: Dict, key: string, o: ReadOpts): Dict | undefined {
-  const i = dictFindItem(dict, key, o);
-  if (!i) return undefined;
-  if (i.type !== "dict") cfgfatal(o.loc, o.facility, `"${key}" must be a dictionary`);
-  return i.value;
+  return dictReadTyped(dict, key, o, "dict", "a dictionary");
 }
 
 /**

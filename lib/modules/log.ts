@@ -12,17 +12,17 @@ import { dictReadString, stringListToWord, stringToWord } from "../conf/read.ts"
 import { closureList } from "./common.ts";
 import type { LogClass, LogfileSpec, SyslogSpec } from "./specs.ts";
 
-/** secnet's M_* bits, in LogClass order. */
-const CLASS_BITS: ReadonlyArray<readonly [LogClass, number]> = [
-  ["debug-config", 0x001],
-  ["debug-phase", 0x002],
-  ["debug", 0x004],
-  ["info", 0x008],
-  ["notice", 0x010],
-  ["warning", 0x020],
-  ["error", 0x040],
-  ["security", 0x080],
-  ["fatal", 0x100],
+/** The log classes in the order of secnet's M_* bits: class i is bit 1 << i. */
+const LOG_CLASSES: readonly LogClass[] = [
+  "debug-config",
+  "debug-phase",
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "security",
+  "fatal",
 ];
 
 /** message_class_table. */
@@ -43,7 +43,7 @@ export const MESSAGE_CLASS_TABLE: ReadonlyArray<readonly [string, number]> = [
 ];
 
 export function classesOf(mask: number): LogClass[] {
-  return CLASS_BITS.filter(([, b]) => mask & b).map(([n]) => n);
+  return LOG_CLASSES.filter((_, i) => mask & (1 << i));
 }
 
 export const SYSLOG_FACILITIES = [

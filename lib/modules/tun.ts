@@ -46,23 +46,19 @@ function tunCreate(loc: Loc, args: List, defaultFlavour: number): List {
     netlinkInstCreate(core, deviceSpec("tun", core, loc, null, null), loc, d);
   }
   const o = { required: false, loc, facility: "tun-netlink" };
-  const flavourText = dictReadString(d, "flavour", o);
-  let flavour = flavourText !== undefined
-    ? stringToWord(flavourText, loc, FLAVOURS, "tun-flavour")
-    : defaultFlavour;
+  // An optional word option (string_to_word on its string), else `def`.
+  const word = (key: string, table: typeof FLAVOURS, facility: string, def: number): number => {
+    const text = dictReadString(d, key, o);
+    return text === undefined ? def : stringToWord(text, loc, table, facility);
+  };
+  let flavour = word("flavour", FLAVOURS, "tun-flavour", defaultFlavour);
   const device = dictReadString(d, "device", o);
   const ipPath = dictReadString(d, "ip-path", o);
   const iface = dictReadString(d, "interface", o);
   const search = dictReadBool(d, "interface-search", { ...o, def: device === undefined })!;
-  const ifType = dictReadString(d, "ifconfig-type", o);
-  let ifconfigType = ifType !== undefined
-    ? stringToWord(ifType, loc, CONFIG_TYPES, "ifconfig-type")
-    : C_GUESS;
+  let ifconfigType = word("ifconfig-type", CONFIG_TYPES, "ifconfig-type", C_GUESS);
   const ifconfigPath = dictReadString(d, "ifconfig-path", o);
-  const rtType = dictReadString(d, "route-type", o);
-  let routeType = rtType !== undefined
-    ? stringToWord(rtType, loc, CONFIG_TYPES, "route-type")
-    : C_GUESS;
+  let routeType = word("route-type", CONFIG_TYPES, "route-type", C_GUESS);
   const routePath = dictReadString(d, "route-path", o);
   const buffer = specOf<BufferSpec>(
     findClIf(d, "buffer", "BUFFER", { required: true, loc, facility: "tun-netlink" })!,
