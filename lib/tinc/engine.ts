@@ -529,6 +529,12 @@ export class TincEngine {
     }
   }
 
+  /** To one connection, or to everyone when `c` is null. */
+  sendOrBroadcast(c: MetaConnection | null, line: string): void {
+    if (c) this.send(c, line);
+    else this.broadcast(line, null);
+  }
+
   /** forward_request: the byte-identical line to everyone else. */
   forward(from: MetaConnection, line: string): void {
     this.broadcast(line, from);

@@ -7,6 +7,7 @@
  */
 import type { MetaConnection } from "./meta_connection.ts";
 import type { TincEngine } from "./engine.ts";
+import type { Node } from "./node.ts";
 import { Request } from "./request.ts";
 import { scan } from "./scan.ts";
 import { checkId } from "./names.ts";
@@ -17,8 +18,7 @@ import { edgeAddress } from "./address.ts";
 export function sendAddEdge(e: TincEngine, c: MetaConnection | null, edge: Edge): void {
   const line = `${Request.ADD_EDGE} ${e.nonce()} ${edge.from.name} ${edge.to.name} ` +
     `${edge.address.host} ${edge.address.port} ${(edge.options >>> 0).toString(16)} ${edge.weight}`;
-  if (c) e.send(c, line);
-  else e.broadcast(line, null);
+  e.sendOrBroadcast(c, line);
 }
 
 /** `13 R from to` */
@@ -28,15 +28,40 @@ export function sendDelEdge(
   from: string,
   to: string,
 ): void {
-  const line = `${Request.DEL_EDGE} ${e.nonce()} ${from} ${to}`;
-  if (c) e.send(c, line);
-  else e.broadcast(line, null);
+  e.sendOrBroadcast(c, `${Request.DEL_EDGE} ${e.nonce()} ${from} ${to}`);
 }
 
 function sameAddress(a: Edge["address"], b: Edge["address"]): boolean {
   if (a.sock && b.sock) return a.sock.key === b.sock.key;
   if (!a.sock && !b.sock) return a.host === b.host && a.port === b.port;
   return false;
+}
+
+/**
+ * What ADD_EDGE and DEL_EDGE share after scanning: names checked, the line deduped and, under
+ * TunnelServer, only edges touching us or the sender. The known ends, or the handler's result
+ * (false = bad request).
+ */
+function edgeEnds(
+  e: TincEngine,
+  c: MetaConnection,
+  line: string,
+  request: string,
+  fromName: string,
+  toName: string,
+): { from: Node | undefined; to: Node | undefined } | boolean {
+  if (!checkId(fromName) || !checkId(toName) || fromName === toName) {
+    return e.bad(c, request, "invalid name");
+  }
+  if (e.past.seen(line, e.now)) return true;
+  const g = e.graph;
+  const from = g.lookupNode(fromName);
+  const to = g.lookupNode(toName);
+  if (
+    e.config.tunnelServer && from !== g.myself && from !== c.node && to !== g.myself &&
+    to !== c.node
+  ) return true;
+  return { from, to };
 }
 
 export function addEdgeHandler(e: TincEngine, c: MetaConnection, line: string): boolean {
@@ -50,17 +75,10 @@ export function addEdgeHandler(e: TincEngine, c: MetaConnection, line: string): 
     number,
     number,
   ];
-  if (!checkId(fromName) || !checkId(toName) || fromName === toName) {
-    return e.bad(c, "ADD_EDGE", "invalid name");
-  }
-  if (e.past.seen(line, e.now)) return true;
+  const ends = edgeEnds(e, c, line, "ADD_EDGE", fromName, toName);
+  if (typeof ends === "boolean") return ends;
   const g = e.graph;
-  let from = g.lookupNode(fromName);
-  let to = g.lookupNode(toName);
-  if (
-    e.config.tunnelServer && from !== g.myself && from !== c.node && to !== g.myself &&
-    to !== c.node
-  ) return true;
+  let { from, to } = ends;
   const address = edgeAddress(host, port);
   let existing = from && to ? g.lookupEdge(from, to) : undefined;
   if (existing) {
@@ -111,17 +129,10 @@ export function delEdgeHandler(e: TincEngine, c: MetaConnection, line: string): 
   const f = scan(line, "%*d %*x %s %s");
   if (f.length !== 2) return e.bad(c, "DEL_EDGE");
   const [fromName, toName] = f as [string, string];
-  if (!checkId(fromName) || !checkId(toName) || fromName === toName) {
-    return e.bad(c, "DEL_EDGE", "invalid name");
-  }
-  if (e.past.seen(line, e.now)) return true;
+  const ends = edgeEnds(e, c, line, "DEL_EDGE", fromName, toName);
+  if (typeof ends === "boolean") return ends;
   const g = e.graph;
-  const from = g.lookupNode(fromName);
-  const to = g.lookupNode(toName);
-  if (
-    e.config.tunnelServer && from !== g.myself && from !== c.node && to !== g.myself &&
-    to !== c.node
-  ) return true;
+  const { from, to } = ends;
   const edge = from && to ? g.lookupEdge(from, to) : undefined;
   if (!from || !to || !edge) {
     e.log.log(

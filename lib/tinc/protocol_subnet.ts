@@ -19,9 +19,7 @@ export function sendAddSubnet(
   owner: Node,
   s: Subnet,
 ): void {
-  const line = `${Request.ADD_SUBNET} ${e.nonce()} ${owner.name} ${formatSubnet(s)}`;
-  if (c) e.send(c, line);
-  else e.broadcast(line, null);
+  e.sendOrBroadcast(c, `${Request.ADD_SUBNET} ${e.nonce()} ${owner.name} ${formatSubnet(s)}`);
 }
 
 /** `11 R owner subnet#weight` */
@@ -31,22 +29,37 @@ export function sendDelSubnet(
   owner: Node,
   s: Subnet,
 ): void {
-  const line = `${Request.DEL_SUBNET} ${e.nonce()} ${owner.name} ${formatSubnet(s)}`;
-  if (c) e.send(c, line);
-  else e.broadcast(line, null);
+  e.sendOrBroadcast(c, `${Request.DEL_SUBNET} ${e.nonce()} ${owner.name} ${formatSubnet(s)}`);
+}
+
+/**
+ * What ADD_SUBNET and DEL_SUBNET share: `%*d %*x name subnet`, checked, deduped and, under
+ * TunnelServer, only about us or the sender. Else the handler's result (false = bad request).
+ */
+function subnetRequest(
+  e: TincEngine,
+  c: MetaConnection,
+  line: string,
+  request: string,
+): { name: string; text: string; s: Subnet; owner: Node | undefined } | boolean {
+  const f = scan(line, "%*d %*x %s %s");
+  if (f.length !== 2) return e.bad(c, request);
+  const [name, text] = f as [string, string];
+  if (!checkId(name)) return e.bad(c, request, "invalid name");
+  const s = parseSubnet(text);
+  if (!s) return e.bad(c, request, "invalid subnet string");
+  if (e.past.seen(line, e.now)) return true;
+  const owner = e.graph.lookupNode(name);
+  if (e.config.tunnelServer && owner !== e.graph.myself && owner !== c.node) return true;
+  return { name, text, s, owner };
 }
 
 export function addSubnetHandler(e: TincEngine, c: MetaConnection, line: string): boolean {
-  const f = scan(line, "%*d %*x %s %s");
-  if (f.length !== 2) return e.bad(c, "ADD_SUBNET");
-  const [name, text] = f as [string, string];
-  if (!checkId(name)) return e.bad(c, "ADD_SUBNET", "invalid name");
-  const s = parseSubnet(text);
-  if (!s) return e.bad(c, "ADD_SUBNET", "invalid subnet string");
-  if (e.past.seen(line, e.now)) return true;
+  const r = subnetRequest(e, c, line, "ADD_SUBNET");
+  if (typeof r === "boolean") return r;
+  const { name, text, s } = r;
   const g = e.graph;
-  let owner = g.lookupNode(name);
-  if (e.config.tunnelServer && owner !== g.myself && owner !== c.node) return true;
+  let owner = r.owner;
   if (owner && e.findSubnet(owner, s)) return true;
   if (owner === g.myself) {
     e.log.log("warning", "protocol", `Got ADD_SUBNET from ${c.name} for ourself`);
@@ -72,16 +85,10 @@ export function addSubnetHandler(e: TincEngine, c: MetaConnection, line: string)
 }
 
 export function delSubnetHandler(e: TincEngine, c: MetaConnection, line: string): boolean {
-  const f = scan(line, "%*d %*x %s %s");
-  if (f.length !== 2) return e.bad(c, "DEL_SUBNET");
-  const [name, text] = f as [string, string];
-  if (!checkId(name)) return e.bad(c, "DEL_SUBNET", "invalid name");
-  const s = parseSubnet(text);
-  if (!s) return e.bad(c, "DEL_SUBNET", "invalid subnet string");
-  if (e.past.seen(line, e.now)) return true;
+  const r = subnetRequest(e, c, line, "DEL_SUBNET");
+  if (typeof r === "boolean") return r;
+  const { name, s, owner } = r;
   const g = e.graph;
-  const owner = g.lookupNode(name);
-  if (e.config.tunnelServer && owner !== g.myself && owner !== c.node) return true;
   if (!owner) {
     e.log.log(
       "warning",
