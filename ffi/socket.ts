@@ -18,6 +18,7 @@ import {
   EAGAIN,
   EINPROGRESS,
   EINTR,
+  EMSGSIZE,
   IP_MTU_DISCOVER,
   IP_PMTUDISC_DO,
   IPPROTO_IP,
@@ -277,9 +278,9 @@ const GSO_MAX_BYTES = 65000;
 /** What `UdpSocket.send` did. */
 export enum SendResult {
   Sent = 0,
-  /** Larger than the path MTU (EMSGSIZE), or unreachable: the caller should know. */
+  /** Larger than the path MTU (EMSGSIZE): a PMTU signal the engine acts on. */
   Refused = 1,
-  /** Dropped locally (buffer full): like loss on the wire. */
+  /** Dropped (buffer full, no route, ...): like loss on the wire, not a PMTU signal. */
   Dropped = 2,
 }
 
@@ -463,7 +464,7 @@ export class UdpSocket {
   send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {
     if (this.#batchCount > 0) this.flush();
     const sa = this.sockaddrFor(to);
-    if (sa === null) return SendResult.Refused;
+    if (sa === null) return SendResult.Dropped;
     if (buf !== this.#txBuf || off !== this.#txOff) {
       this.#txBuf = buf;
       this.#txOff = off;
@@ -482,8 +483,9 @@ export class UdpSocket {
       const e = errno();
       if (e === EINTR) continue;
       this.lastSendErrno = e;
-      if (e === EAGAIN || e === 105 /* ENOBUFS */) return SendResult.Dropped;
-      return SendResult.Refused;
+      // Only EMSGSIZE lowers the path MTU (as in tincd); an unreachable peer must not shrink
+      // it, or a node reached only through a relay would end up with a tiny MTU.
+      return e === EMSGSIZE ? SendResult.Refused : SendResult.Dropped;
     }
   }
 
@@ -585,7 +587,7 @@ export class UdpSocket {
     }
     this.lastSendErrno = e;
     if (e === EAGAIN || e === 105 /* ENOBUFS */) return; // lost, like on the wire
-    if (e === 90 /* EMSGSIZE */) this.#sizeOk.delete(this.#batchTo!);
+    if (e === EMSGSIZE) this.#sizeOk.delete(this.#batchTo!);
     else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
     for (let at = 0; at < total; at += seg) {
       this.#sendto(this.#batchView(at), Math.min(seg, total - at), sa);

@@ -77,8 +77,9 @@ export interface EngineOutput {
   /** Open an outgoing TCP connection; the driver answers with onConnected / onConnectFailed. */
   connect(conn: ConnId, to: SockAddr): void;
   /**
-   * Send one UDP datagram from our port: `buf[off, off+len)`. Returns false when the
-   * datagram was not sent (EMSGSIZE, no route): PMTU discovery uses that.
+   * Send one UDP datagram from our port: `buf[off, off+len)`. Returns false only when the
+   * datagram was too big for the path (EMSGSIZE): PMTU discovery lowers the MTU on that.
+   * Other failures (no route, full buffers) return true: they are loss, not a PMTU signal.
    */
   sendUdp(to: SockAddr, buf: Uint8Array, off: number, len: number): boolean;
   /**
