@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { TincEngine } from "../../lib/tinc/engine.ts";
 import type { ConnId, EngineOutput, SockAddr } from "../../lib/tinc/types.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
-import { DEFAULT_TRANSFORM, ENGINE_DEFAULTS, type EngineConfig } from "../../lib/tinc/config.ts";
+import { ENGINE_DEFAULTS, type EngineConfig } from "../../lib/tinc/config.ts";
 import { generateRsaPem, testCrypto } from "../tinc/_crypto.ts";
 import { publicKeyOf } from "../../lib/crypto/rsa_key.ts";
-import { ipv4Frame, MemoryLog } from "../tinc/_mesh.ts";
+import { hostConfig, ipv4Frame, MemoryLog } from "../tinc/_mesh.ts";
 
 const TINCD = "/usr/sbin/tincd";
 const haveTincd = (() => {
@@ -220,19 +220,14 @@ async function setup(
       privateKey: e.key.key,
       port: e.port,
       subnets: [e.subnet],
-      hosts: [{
-        name: "real",
-        publicKey: publicKeyOf(real.key),
-        addresses: [{ host: "127.0.0.1", port: realPort }],
-        connectTo: !tincdConnects,
-        allowedSubnets: null,
-        transform: DEFAULT_TRANSFORM,
-        indirectData: false,
-        tcpOnly: false,
-        clampMss: true,
-        weight: null,
-        pmtu: null,
-      }],
+      hosts: [
+        hostConfig({
+          name: "real",
+          ip: "127.0.0.1",
+          port: realPort,
+          host: { publicKey: publicKeyOf(real.key) },
+        }, !tincdConnects),
+      ],
     };
     driver.engine = new TincEngine(cfg, {
       crypto: testCrypto(),

@@ -27,7 +27,7 @@ export interface NodeSpec {
 export function hostConfig(spec: NodeSpec, connectTo: boolean): HostConfig {
   return {
     name: spec.name,
-    publicKey: publicKeyOf(keyFor(spec.name)),
+    publicKey: spec.host?.publicKey ?? publicKeyOf(keyFor(spec.name)),
     addresses: [{ host: spec.ip, port: spec.port ?? 655 }],
     connectTo,
     allowedSubnets: null,

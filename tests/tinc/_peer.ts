@@ -336,3 +336,13 @@ export function activePeer(h: Harness, name: string, ip: string, opts: PeerOptio
   p.send(`12 ${(0x1000 + h.peers.size).toString(16)} ${name} ${h.spec.name} ${h.spec.ip} 655 c 5`);
   return p;
 }
+
+/** Starts `h` with beta (192.168.77.2) and gamma (.3) as active peers, their lines cleared. */
+export function startWithBetaGamma(h: Harness): { h: Harness; beta: Peer; gamma: Peer } {
+  h.start();
+  const beta = activePeer(h, "beta", "192.168.77.2");
+  const gamma = activePeer(h, "gamma", "192.168.77.3");
+  beta.lines.length = 0;
+  gamma.lines.length = 0;
+  return { h, beta, gamma };
+}

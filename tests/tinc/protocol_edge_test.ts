@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { activePeer, Harness } from "./_peer.ts";
+import { Harness, startWithBetaGamma } from "./_peer.ts";
 import type { NodeSpec } from "./_mesh.ts";
 
 const ALPHA: NodeSpec = { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"] };
@@ -9,13 +9,7 @@ const OTHERS: NodeSpec[] = [
 ];
 
 function twoPeers() {
-  const h = new Harness(ALPHA, OTHERS);
-  h.start();
-  const beta = activePeer(h, "beta", "192.168.77.2");
-  const gamma = activePeer(h, "gamma", "192.168.77.3");
-  beta.lines.length = 0;
-  gamma.lines.length = 0;
-  return { h, beta, gamma };
+  return startWithBetaGamma(new Harness(ALPHA, OTHERS));
 }
 
 Deno.test("ADD_EDGE: forwarded byte-identically to the other connections only, once", () => {

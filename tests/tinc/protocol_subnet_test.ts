@@ -1,21 +1,17 @@
 import assert from "node:assert/strict";
-import { activePeer, Harness } from "./_peer.ts";
+import { Harness, startWithBetaGamma } from "./_peer.ts";
 import type { NodeSpec } from "./_mesh.ts";
 
 const ALPHA: NodeSpec = { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"] };
 
 function setup(others: NodeSpec[] = [], extra = {}) {
-  const h = new Harness(ALPHA, [
-    { name: "beta", ip: "192.168.77.2" },
-    { name: "gamma", ip: "192.168.77.3" },
-    ...others,
-  ], extra);
-  h.start();
-  const beta = activePeer(h, "beta", "192.168.77.2");
-  const gamma = activePeer(h, "gamma", "192.168.77.3");
-  beta.lines.length = 0;
-  gamma.lines.length = 0;
-  return { h, beta, gamma };
+  return startWithBetaGamma(
+    new Harness(ALPHA, [
+      { name: "beta", ip: "192.168.77.2" },
+      { name: "gamma", ip: "192.168.77.3" },
+      ...others,
+    ], extra),
+  );
 }
 
 const subnetsOf = (h: Harness, owner: string) =>
