@@ -10,20 +10,7 @@ import type { Dict } from "../conf/dict.ts";
 import { cfgfatal } from "../conf/errors.ts";
 import { dictReadString, stringListToWord, stringToWord } from "../conf/read.ts";
 import { closureList } from "./common.ts";
-import type { LogClass, LogfileSpec, SyslogSpec } from "./specs.ts";
-
-/** The log classes in the order of secnet's M_* bits: class i is bit 1 << i. */
-const LOG_CLASSES: readonly LogClass[] = [
-  "debug-config",
-  "debug-phase",
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "security",
-  "fatal",
-];
+import { LOG_CLASSES, type LogClass, type LogfileSpec, type SyslogSpec } from "./specs.ts";
 
 /** message_class_table. */
 export const MESSAGE_CLASS_TABLE: ReadonlyArray<readonly [string, number]> = [

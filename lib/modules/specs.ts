@@ -72,17 +72,19 @@ export interface PolypathSpec {
 
 export type CommSpec = UdpSpec | PolypathSpec;
 
-/** Message classes a logfile shows (secnet's M_* bits, by name). */
-export type LogClass =
-  | "debug-config"
-  | "debug-phase"
-  | "debug"
-  | "info"
-  | "notice"
-  | "warning"
-  | "error"
-  | "security"
-  | "fatal";
+/** Message classes a logfile shows, in the order of secnet's M_* bits: class i is bit 1 << i. */
+export const LOG_CLASSES = [
+  "debug-config",
+  "debug-phase",
+  "debug",
+  "info",
+  "notice",
+  "warning",
+  "error",
+  "security",
+  "fatal",
+] as const;
+export type LogClass = typeof LOG_CLASSES[number];
 
 export interface LogfileSpec {
   readonly type: "logfile";
