@@ -165,6 +165,11 @@ export class Router<N extends RouteNode> {
     return ROUTE_ICMP;
   }
 
+  /** ICMP6_DST_UNREACH with `code`, about an untagged IPv6 frame. */
+  #unreach6(source: N, buf: Uint8Array, off: number, len: number, code: number, now: number) {
+    return this.#icmp(source, buf, off, len, ETH_HLEN, ICMP6_DST_UNREACH, code, now);
+  }
+
   #viaOf(owner: N): N {
     if (owner === this.myself) return owner;
     return (owner.via === this.myself ? owner.nexthop : owner.via) as N;
@@ -240,44 +245,17 @@ export class Router<N extends RouteNode> {
     }
     const entry = this.subnets.lookupIpv6(buf, off + 38);
     if (!entry) {
-      return this.#icmp(
-        source,
-        buf,
-        off,
-        len,
-        ETH_HLEN,
-        ICMP6_DST_UNREACH,
-        ICMP6_DST_UNREACH_ADDR,
-        now,
-      );
+      return this.#unreach6(source, buf, off, len, ICMP6_DST_UNREACH_ADDR, now);
     }
     const owner = entry.owner;
     if (owner === source) return ROUTE_DROP_LOOP;
     if (!owner.reachable) {
-      return this.#icmp(
-        source,
-        buf,
-        off,
-        len,
-        ETH_HLEN,
-        ICMP6_DST_UNREACH,
-        ICMP6_DST_UNREACH_NOROUTE,
-        now,
-      );
+      return this.#unreach6(source, buf, off, len, ICMP6_DST_UNREACH_NOROUTE, now);
     }
     const via = this.#viaOf(owner);
     if (via === source) return ROUTE_DROP_LOOP;
     if (this.config.directOnly && owner !== via) {
-      return this.#icmp(
-        source,
-        buf,
-        off,
-        len,
-        ETH_HLEN,
-        ICMP6_DST_UNREACH,
-        ICMP6_DST_UNREACH_ADMIN,
-        now,
-      );
+      return this.#unreach6(source, buf, off, len, ICMP6_DST_UNREACH_ADMIN, now);
     }
     if (via && via !== this.myself) {
       const limit = Math.max(this.actions.mtuOf(via), 1294);
