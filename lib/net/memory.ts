@@ -25,6 +25,7 @@ import {
   type SockAddr,
   sockAddr,
 } from "../tinc/types.ts";
+import { xorshift32 } from "../tinc/xorshift.ts";
 
 /** What the network needs of an engine (TincEngine satisfies it). */
 export interface MemoryEngine {
@@ -303,14 +304,8 @@ export class MemoryNetwork {
 
   /** A deterministic number in [0, 1). */
   random(): number {
-    let x = this.#rand;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.#rand = x;
-    return x / 4294967296;
+    this.#rand = xorshift32(this.#rand);
+    return this.#rand / 4294967296;
   }
 
   schedule(delay: number, run: () => void): void {

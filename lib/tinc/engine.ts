@@ -59,6 +59,7 @@ import {
 } from "./protocol_key.ts";
 import { pingHandler, pongHandler, sendPing, tcpPacketHandler } from "./protocol_misc.ts";
 import { PacketPath } from "./packet_path.ts";
+import { xorshift32 } from "./xorshift.ts";
 
 export interface EngineDeps {
   readonly crypto: CryptoBackend;
@@ -542,13 +543,7 @@ export class TincEngine {
 
   /** A `%x` nonce like tincd's rand(): 0..0x7fffffff (xorshift, seeded from the CSPRNG). */
   nonce(): string {
-    let x = this.#rand;
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    this.#rand = x;
+    const x = this.#rand = xorshift32(this.#rand);
     return (x & 0x7fffffff).toString(16);
   }
 

@@ -45,6 +45,7 @@ import { Router } from "./route.ts";
 import { MAX_SEQNO } from "./replay.ts";
 import { DEFAULT_TRANSFORM } from "./config.ts";
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "./graph.ts";
+import { xorshift32 } from "./xorshift.ts";
 
 /** Milliseconds between REQ_KEYs for one node (tincd: last_req_key + 10 <= now). */
 const REQ_KEY_INTERVAL = 10_000;
@@ -221,12 +222,8 @@ export class PacketPath implements DataPlane {
   }
 
   #rand(): number {
-    let x = this.#random;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#random = x;
-    return (x >>> 0) / 0x100000000;
+    this.#random = xorshift32(this.#random);
+    return this.#random / 0x100000000;
   }
 
   #sendProbe(n: Node, len: number): void {

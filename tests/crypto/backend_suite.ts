@@ -17,6 +17,7 @@ import {
 } from "../../lib/crypto/algorithms.ts";
 import { parseRsaPrivateKeyPem, publicKeyOf, rsaPublicKey } from "../../lib/crypto/rsa_key.ts";
 import type { CipherInfo, CryptoBackend, RsaPrivateKey } from "../../lib/crypto/types.ts";
+import { xorshift32 } from "../../lib/tinc/xorshift.ts";
 
 export const hex = (s: string) =>
   Uint8Array.from(s.replace(/\s+/g, "").match(/../g) ?? [], (x) => parseInt(x, 16));
@@ -28,10 +29,8 @@ export function rnd(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b[i] = s >>> 0 & 0xff;
+    s = xorshift32(s);
+    b[i] = s & 0xff;
   }
   return b;
 }

@@ -12,6 +12,7 @@ import { createCrypto } from "../../lib/crypto/mod.ts";
 import { type RouteNode, Router } from "../../lib/tinc/route.ts";
 import { parseSubnet, SubnetTable } from "../../lib/tinc/subnet.ts";
 import { lzo1xDecompressSafe } from "../../lib/tinc/lzo.ts";
+import { xorshift32 } from "../../lib/tinc/xorshift.ts";
 
 const RUNS = Number(Deno.env.get("TINCTURE_FUZZ") ?? "3000");
 const crypto = createCrypto();
@@ -19,12 +20,7 @@ const crypto = createCrypto();
 /** xorshift32: fast enough for a million inputs; seed printed on failure. */
 function prng(seed: number) {
   let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
+  const next = () => s = xorshift32(s);
   return {
     next,
     below: (n: number) => next() % n,
