@@ -653,6 +653,21 @@ export class Eax {
     this.omac(1, h, off, len, out);
   }
 
+  /** OMAC^0(nonce) into nTag; returns the header tag (`hTag`, else OMAC^1(header) in this.hTag). */
+  private nonceAndHeaderTags(
+    nonce: Uint8Array,
+    nonceOff: number,
+    nonceLen: number,
+    header: Uint8Array | null,
+    hTag: Uint8Array | undefined,
+  ): Uint8Array {
+    const n = this.nTag;
+    this.omac(0, nonce, nonceOff, nonceLen, n);
+    if (hTag) return hTag;
+    this.omac(1, header ?? n, 0, header ? header.length : 0, this.hTag);
+    return this.hTag;
+  }
+
   /**
    * Encrypts msg into dst and writes the tag right after the ciphertext. With `hTag`
    * given, the header tag is taken from it instead of computing OMAC^1(header).
@@ -670,9 +685,7 @@ export class Eax {
     hTag?: Uint8Array,
   ): number {
     const n = this.nTag, c = this.cTag;
-    this.omac(0, nonce, nonceOff, nonceLen, n);
-    const h = hTag ?? this.hTag;
-    if (!hTag) this.omac(1, header ?? n, 0, header ? header.length : 0, h);
+    const h = this.nonceAndHeaderTags(nonce, nonceOff, nonceLen, header, hTag);
     this.ctrXor(n, src, srcOff, len, dst, dstOff);
     this.omac(2, dst, dstOff, len, c);
     for (let j = 0; j < this.tagLength; j++) dst[dstOff + len + j] = n[j]! ^ h[j]! ^ c[j]!;
@@ -695,9 +708,7 @@ export class Eax {
     const clen = len - this.tagLength;
     if (clen < 0) return -1;
     const n = this.nTag, c = this.cTag;
-    this.omac(0, nonce, nonceOff, nonceLen, n);
-    const h = hTag ?? this.hTag;
-    if (!hTag) this.omac(1, header ?? n, 0, header ? header.length : 0, h);
+    const h = this.nonceAndHeaderTags(nonce, nonceOff, nonceLen, header, hTag);
     this.omac(2, src, srcOff, clen, c);
     let diff = 0;
     for (let j = 0; j < this.tagLength; j++) {
