@@ -11,6 +11,7 @@
 
 import { cfgfatal } from "../conf/errors.ts";
 import type { Item } from "../conf/value.ts";
+import { formatIPv6 } from "../tinc/address.ts";
 import type { IpAddressSpec, SubnetText } from "./specs.ts";
 
 const isCSpace = (c: string | undefined) =>
@@ -242,21 +243,7 @@ export function inetPton6(s: string): Uint8Array | null {
 function ipv6ToString(b: Uint8Array): string {
   const w: number[] = [];
   for (let i = 0; i < 16; i += 2) w.push((b[i]! << 8) | b[i + 1]!);
-  // Longest run of zero words (length >= 2) becomes "::".
-  let best = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) [best, bestLen] = [i, j - i];
-    i = j;
-  }
-  const hex = (ws: number[]) => ws.map((x) => x.toString(16)).join(":");
-  if (best < 0) return hex(w);
-  return `${hex(w.slice(0, best))}::${hex(w.slice(best + bestLen))}`;
+  return formatIPv6(w);
 }
 
 /**
