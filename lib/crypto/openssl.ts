@@ -230,6 +230,7 @@ class OpensslMac implements Mac {
   private readonly outlenP: Ptr;
   private readonly outSize: bigint;
   private readonly srcSlot = new PtrSlot();
+  private keep: Uint8Array[];
 
   constructor(private readonly lib: Libcrypto, mac: Ptr, d: DigestInfo, key: Uint8Array) {
     this.size = d.size;
@@ -239,7 +240,8 @@ class OpensslMac implements Mac {
     this.outlenP = pointerOf(new Uint8Array(this.outlen.buffer));
     this.outSize = big(this.out.length);
     const s = lib.sym;
-    const { params } = this.paramsFor(d.name);
+    const { params, keep } = digestParams(d.name);
+    this.keep = keep; // what `params` points into: only read during init, but cheap to hold
     this.ctx = s.EVP_MAC_CTX_new(mac);
     if (
       this.ctx === null ||
@@ -248,13 +250,6 @@ class OpensslMac implements Mac {
       this.free();
       throw opensslError(`HMAC-${d.name}: EVP_MAC_init`);
     }
-  }
-
-  private keep: Uint8Array[] = [];
-  private paramsFor(name: string) {
-    const p = digestParams(name);
-    this.keep = p.keep; // only needed during init, but cheap to hold
-    return p;
   }
 
   compute(src: Uint8Array, off: number, len: number, dst: Uint8Array, dstOff: number): void {
