@@ -10,19 +10,9 @@
  */
 import type { LogCategory, Logger, LogLevel } from "../tinc/types.ts";
 
-/** secnet's message classes, in its order (log.c). */
-export const LOG_CLASSES = [
-  "debug-config",
-  "debug-phase",
-  "debug",
-  "info",
-  "notice",
-  "warning",
-  "error",
-  "security",
-  "fatal",
-] as const;
-export type LogClass = typeof LOG_CLASSES[number];
+// secnet's message classes (log.c order) are defined once, with the config specs.
+export { LOG_CLASSES, type LogClass } from "../modules/specs.ts";
+import type { LogClass } from "../modules/specs.ts";
 
 const BIT: Readonly<Record<LogClass, number>> = {
   "debug-config": 1 << 0,
