@@ -7,6 +7,8 @@ const denortBin = Deno.env.get("DENORT_BIN");
 const reason = denortBin === undefined
   ? "no denort runtime at hand (set DENORT_BIN=/path/to/denort to build the single binary)"
   : "";
+// The reason is the point of a skipped test: print it.
+// deno-lint-ignore no-console
 if (reason) console.log(`compile_test: skipped: ${reason}`);
 
 Deno.test({
