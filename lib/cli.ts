@@ -68,7 +68,9 @@ const USAGE = `Usage: tincture [OPTION]...
   -d, --debug             output debug messages
       --json              report diagnostics as JSON on stdout
       --extensions        also accept the README's names on, off and randomsrc
-      --demo              run the in-memory demo mesh
+      --demo [--keep] [--memory] [--tincd NODE]
+                          run the three-node demo mesh from examples/ (namespaces and
+                          TUN devices as root, else in memory)
       --help              display this help and exit
       --version           output version information and exit
 `;
@@ -160,6 +162,8 @@ const DEFAULT_LEVELS: MessageClass[] = ["warning", "error", "fatal"];
 
 /** Parses the command line the way secnet's parse_options does (effects in order). */
 export function parseCli(argv: readonly string[]): ParsedCli {
+  // The demo has options of its own (--keep, --memory, --tincd NODE): hand them all over.
+  if (argv.includes("--demo")) return { kind: "demo", argv: argv.filter((a) => a !== "--demo") };
   let parsed;
   try {
     parsed = parseArgs({
@@ -177,7 +181,6 @@ export function parseCli(argv: readonly string[]): ParsedCli {
       stderr: `tincture: ${msg}\nTry 'tincture --help' for more information.\n`,
     };
   }
-  if (parsed.values.demo) return { kind: "demo", argv: argv.filter((a) => a !== "--demo") };
 
   const levels = new Set<MessageClass>(DEFAULT_LEVELS);
   const notes: string[] = [];

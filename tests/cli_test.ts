@@ -61,6 +61,11 @@ Deno.test("parseCli: defaults, --help, --version, bad options, extra words, -t",
   const t = parseCli(["-t", "X", "-j"]);
   assert.ok(t.kind === "run" && t.options.justCheck && t.notes.length === 1);
   assert.equal(parseCli(["--demo", "x"]).kind, "demo");
+  // The demo's own options pass through untouched, in any order.
+  assert.deepEqual(parseCli(["--keep", "--demo", "--tincd", "beta"]), {
+    kind: "demo",
+    argv: ["--keep", "--tincd", "beta"],
+  });
 });
 
 Deno.test("runCli -j: exit 0 on a good config, secnet's status otherwise", async () => {

@@ -282,7 +282,8 @@ export class PacketPath implements DataPlane {
     if (!n) {
       n = this.#tryHarder(from, buf, off, len, now);
       if (!n) {
-        this.#log("warning", () => `Received UDP packet from unknown source ${from.key}`);
+        // tincd logs this only at debug level: a flood of junk must not flood the log.
+        this.#log("debug", () => `Received UDP packet from unknown source ${from.key}`);
         return;
       }
       this.control.setNodeUdp(n, from);
