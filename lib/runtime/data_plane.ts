@@ -2,6 +2,14 @@
  * The main thread's handle on the data-plane Worker: starts it with the descriptors and
  * config, pokes it through the control SharedArrayBuffer + eventfd, and waits for it to stop.
  *
+ * V8 flags. The launchers (`tincture`, `deno task compile`, bench/tincture-up.sh) start Deno with
+ * `--v8-flags=--invocation-count-for-turbofan=100,--invocation-count-for-maglev=30,
+ * --minimum-invocations-after-ic-update=20`. With V8's defaults (3000 / 400 / 500) the packet
+ * path at light traffic (100 pings/s) was still in Sparkplug/Maglev code after 20 s, where every
+ * FFI call takes the slow path: ~3× the CPU per wake-up and +0.15 ms ping RTT against
+ * Turbofan code. Flags are process-wide and Deno cannot set them from inside (node:v8's
+ * setFlagsFromString is a no-op), hence the launchers; DENO_V8_FLAGS works too.
+ *
  * @module
  */
 import { check, closeFd, libc } from "../../ffi/libc.ts";
