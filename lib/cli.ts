@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkMeshConfig } from "./runtime/mesh_config.ts";
 import { parseArgs } from "node:util";
 import type { Dict } from "./conf/dict.ts";
 import {
@@ -271,6 +272,18 @@ export function checkConfig(options: CliOptions, io: CliIO): CheckOutcome {
       diagnostics,
     });
     const setup = runSetup(root, { sitesKey: options.sitesKey });
+    // secnet accepts configs tinc cannot run (names like "a/b", ...): -j keeps secnet's
+    // verdict and warns; the daemon refuses them at start with the same message.
+    const mesh = checkMeshConfig(root, { sitesKey: options.sitesKey });
+    if (!mesh.ok) {
+      const e = mesh.error;
+      diagnostics.push({
+        level: "warning",
+        ...(e.loc ? { loc: e.loc } : {}),
+        facility: e.facility,
+        message: `tincture cannot run this as a tinc node: ${e.message}`,
+      });
+    }
     return { ok: true, config: { root, setup, diagnostics } };
   } catch (e) {
     return { ok: false, error: asConfigError(e), diagnostics };

@@ -126,3 +126,27 @@ Deno.test("asConfigError never lets a stack trace through", () => {
   assert.equal(e.exitCode, 70);
   assert.match(e.message, /internal error: TypeError: boom/);
 });
+
+Deno.test("-j keeps secnet's verdict but warns when tinc cannot run the config", async () => {
+  const examples = new URL("../examples/", import.meta.url).pathname;
+  const text = Deno.readTextFileSync(`${examples}alpha/secnet.conf`)
+    .replace('local-name "alpha"', 'local-name "al-pha"');
+  const tmp = `${examples}alpha/.cli_test_${Deno.pid}.conf`;
+  Deno.writeTextFileSync(tmp, text);
+  try {
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "../main.ts", "-j", "-c", tmp],
+      cwd: examples,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(r.stderr);
+    assert.equal(r.code, 0, err);
+    assert.match(
+      err,
+      /:6: .*warning: tincture cannot run this as a tinc node: local-name "al-pha"/,
+    );
+  } finally {
+    Deno.removeSync(tmp);
+  }
+});
