@@ -1,13 +1,14 @@
 // deno-lint-ignore-file no-console -- this file reports measurements and skip reasons
 /**
- * Runs the shared conformance corpus checker (/work/shared/conformance/check.sh, or
+ * Runs the shared conformance corpus checker (../shared/conformance/check.sh beside the checkout, or
  * $TINCTURE_CONFORMANCE_CHECK) against `tincture -j` through tincture-j.sh, and requires
  * >= 99% accept/reject agreement and >= 95% first-error-line agreement.
  */
 import assert from "node:assert/strict";
 
+// shared/ sits beside the checkout (CI's fresh clone and developers' machines alike).
 const CHECK = Deno.env.get("TINCTURE_CONFORMANCE_CHECK") ??
-  "/work/shared/conformance/check.sh";
+  new URL("../../../shared/conformance/check.sh", import.meta.url).pathname;
 const WRAPPER = new URL("./tincture-j.sh", import.meta.url).pathname;
 
 function missing(): string | null {
