@@ -164,7 +164,7 @@ export const LIMITS = {
 /** A ConnectTo entry: where to reconnect, with the back-off. */
 export interface Outgoing {
   readonly name: string;
-  readonly host: HostConfig;
+  host: HostConfig;
   /** Back-off in seconds, +5 per failed round. */
   timeout: number;
   /** Index of the next Address to try. */
@@ -261,7 +261,7 @@ export class TincEngine {
   #acceptBurst = 0;
   #sink: MetaSink;
 
-  constructor(readonly config: EngineConfig, deps: EngineDeps) {
+  constructor(public config: EngineConfig, deps: EngineDeps) {
     this.crypto = deps.crypto;
     this.out = deps.out;
     this.log = deps.log;
@@ -711,6 +711,91 @@ export class TincEngine {
     if (o && !this.#stopped) this.#doOutgoing(o);
   }
 
+  /**
+   * SIGHUP (tincd's reload_configuration): takes a new configuration without dropping what
+   * did not change. Connections to hosts whose entry changed or vanished are closed (they come
+   * back under the new rules), ConnectTo changes start or stop outgoing connections, and our
+   * own subnets are announced or withdrawn. Name, key, port, mode and the mesh-wide timers
+   * are fixed for the life of the engine: a change to them is logged and needs a restart.
+   */
+  reload(config: EngineConfig, now: number): void {
+    this.now = now;
+    const old = this.config;
+    const fixed = (["name", "port", "mode", "pingInterval", "pingTimeout", "tcpOnly"] as const)
+      .filter((k) => old[k] !== config[k]);
+    if (old.privateKey.n !== config.privateKey.n) fixed.push("name");
+    if (fixed.length) {
+      this.log.log(
+        "warning",
+        "status",
+        `Reload: ${[...new Set(fixed)].join(", ")} changed; they take effect after a restart`,
+      );
+      config = { ...config, ...pick(old, fixed) };
+    }
+    this.config = config;
+    const before = this.#hosts;
+    this.#hosts = new Map(config.hosts.map((h) => [h.name, h]));
+
+    for (const c of [...this.connections.values()]) {
+      const was = c.host;
+      if (!was) continue;
+      const now = this.#hosts.get(was.name);
+      if (now && sameHost(was, now)) {
+        c.host = now;
+        continue;
+      }
+      this.log.log(
+        "notice",
+        "connections",
+        `Host ${was.name} ${now ? "changed" : "removed"} in the configuration`,
+      );
+      c.outgoingRecord = null;
+      this.terminate(c, true, false);
+    }
+
+    // Outgoing connections: drop those no longer wanted, add the new ones.
+    for (let i = this.outgoings.length - 1; i >= 0; i--) {
+      const o = this.outgoings[i]!;
+      const h = this.#hosts.get(o.name);
+      if (h?.connectTo && h.name !== config.name) {
+        o.host = h;
+        continue;
+      }
+      this.outgoings.splice(i, 1);
+      const c = this.graph.lookupNode(o.name)?.connection;
+      if (c?.outgoingRecord === o) c.outgoingRecord = null;
+    }
+    if (this.#started) {
+      for (const h of config.hosts) {
+        if (!h.connectTo || h.name === config.name) continue;
+        if (this.outgoings.some((o) => o.name === h.name)) continue;
+        const o: Outgoing = { name: h.name, host: h, timeout: 0, nextAddress: 0, retryAt: null };
+        this.outgoings.push(o);
+        this.#setupOutgoing(o);
+      }
+    }
+
+    // Our own subnets.
+    const me = this.graph.myself;
+    const wanted: Subnet[] = [];
+    for (const text of config.subnets) {
+      const sn = parseSubnet(text);
+      if (sn) wanted.push(sn);
+      else this.log.log("error", "status", `Invalid own subnet ${text}`);
+    }
+    for (const have of this.subnetsOf(me)) {
+      if (wanted.some((w) => subnetEquals(w, have))) continue;
+      sendDelSubnet(this, null, me, have);
+      this.delSubnet(me, have);
+    }
+    for (const w of wanted) {
+      if (this.findSubnet(me, w)) continue;
+      this.addSubnet(me, w);
+      sendAddSubnet(this, null, me, w);
+    }
+    this.log.log("notice", "status", "Configuration reloaded");
+  }
+
   // --- internals ----------------------------------------------------------------------------
 
   #newConnection(id: ConnId, outgoing: boolean, address: SockAddr | null): MetaConnection {
@@ -957,3 +1042,15 @@ export class TincEngine {
 }
 
 export { Request };
+
+/** Whether a host entry is the same in substance (a reload keeps its connection). */
+function sameHost(a: HostConfig, b: HostConfig): boolean {
+  return a.publicKey.n === b.publicKey.n && a.publicKey.e === b.publicKey.e &&
+    JSON.stringify({ ...a, publicKey: null }) === JSON.stringify({ ...b, publicKey: null });
+}
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {
+  const r = {} as Pick<T, K>;
+  for (const k of keys) r[k] = o[k];
+  return r;
+}

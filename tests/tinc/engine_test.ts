@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { activePeer, Harness } from "./_peer.ts";
-import type { NodeSpec } from "./_mesh.ts";
+import { activePeer, Harness, startWithBetaGamma } from "./_peer.ts";
+import { hostConfig, type NodeSpec } from "./_mesh.ts";
 import { LIMITS } from "../../lib/tinc/engine.ts";
 
 const ALPHA: NodeSpec = { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"] };
@@ -216,4 +216,40 @@ Deno.test("engine: after a PONG a dropped outgoing connection waits for the back
   assert.equal(h.connects.length, 0);
   h.advance(5_100);
   assert.equal(h.connects[0]!.to.key, "10.0.0.1:1");
+});
+
+Deno.test("engine: reload keeps unchanged peers, drops changed ones, re-announces subnets, dials new ConnectTo", () => {
+  const DELTA: NodeSpec = { name: "delta", ip: "192.168.77.4" };
+  const { h, beta, gamma } = startWithBetaGamma(new Harness(ALPHA, [BETA, GAMMA]));
+  const old = h.engine.config;
+  const hosts = old.hosts.map((x) =>
+    x.name === "gamma" ? { ...x, addresses: [{ host: "192.168.77.33", port: 655 }] } : x
+  );
+  h.engine.reload({
+    ...old,
+    subnets: ["10.77.0.9/32"],
+    hosts: [...hosts, hostConfig(DELTA, true)],
+  }, h.now);
+  h.flush();
+  assert.equal(beta.closed, null, "beta's entry did not change: its connection stays");
+  assert.deepEqual(gamma.closed, { tarpit: false }, "gamma's entry changed: reconnect");
+  assert.ok(
+    beta.lines.some((l) => /^11 [0-9a-f]+ alpha 10\.77\.0\.1\/32#10$/.test(l)),
+    beta.lines.join("\n"),
+  );
+  assert.ok(beta.lines.some((l) => /^10 [0-9a-f]+ alpha 10\.77\.0\.9\/32#10$/.test(l)));
+  assert.ok(h.connects.some((c) => c.to.ip === "192.168.77.4"), "new ConnectTo is dialled");
+  assert.deepEqual(
+    h.engine.dump().subnets.filter((s) => s.owner === "alpha").map((s) => s.subnet),
+    ["10.77.0.9/32#10"],
+  );
+});
+
+Deno.test("engine: reload leaves name, port and timers alone until a restart", () => {
+  const h = new Harness(ALPHA, [BETA]);
+  h.start();
+  h.engine.reload({ ...h.engine.config, port: 656, pingInterval: 5 }, h.now);
+  assert.equal(h.engine.config.port, 655);
+  assert.equal(h.engine.config.pingInterval, 60);
+  assert.ok(h.log.has(/port, pingInterval changed; they take effect after a restart/));
 });
