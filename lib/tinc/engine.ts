@@ -733,7 +733,6 @@ export class TincEngine {
       config = { ...config, ...pick(old, fixed) };
     }
     this.config = config;
-    const before = this.#hosts;
     this.#hosts = new Map(config.hosts.map((h) => [h.name, h]));
 
     for (const c of [...this.connections.values()]) {
