@@ -216,3 +216,32 @@ const BLOCKER = [
   "s.bind(('::', 655))",
   "time.sleep(30)",
 ].join("\n");
+
+Deno.test({
+  name: "daemon: SIGHUP applies a changed config without a restart (a new ConnectTo is dialled)",
+  ignore,
+  async fn() {
+    const lab = await Lab.create("rth", { nodes: ["a", "b"], links: [["a", "b"]] });
+    try {
+      // Neither side dials: no mesh yet.
+      const a = await startTincture(lab, "a", { sites: [{ id: "b" }] });
+      const b = await startTincture(lab, "b", { sites: [{ id: "a" }] });
+      await sleep(1500);
+      const ping = await lab.exec("a", ["ping", "-c1", "-W1", "10.77.2.1"], { check: false });
+      assert.notEqual(ping.code, 0, "no ConnectTo yet, so no path");
+      // a's config now says to connect to b; HUP, same process.
+      await writeSecnetConf(lab, "a", { sites: [{ id: "b", connect: true }] });
+      const pid = a.proc.pid;
+      a.proc.signal("SIGHUP");
+      await assertReachable(lab, "a", "b");
+      await assertPings(lab, "a", "b");
+      assert.equal(a.proc.pid, pid);
+      assert.ok(a.proc.running, "still the same daemon");
+      assert.match(readText(a.log), /Configuration reloaded/);
+      assert.equal((await a.proc.stop(5000)).code, 0);
+      assert.equal((await b.proc.stop(5000)).code, 0);
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
