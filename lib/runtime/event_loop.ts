@@ -158,6 +158,9 @@ const enum SlotKind {
 const PROFILE_FILE = Deno.env.get("TINCTURE_LOOP_PROFILE") || null;
 const PROFILE_ROUNDS = 1000;
 
+/** ms without packets after which a wake-up reads one packet per source (see #budget). */
+const LIGHT_TRAFFIC_GAP = 1;
+
 /** First ConnId the driver gives accepted connections (the engine numbers outgoing from 1). */
 export const FIRST_ACCEPTED_CONN = 1_000_000;
 
@@ -211,6 +214,8 @@ export class EventLoop implements EngineOutput {
   readonly #wakeBuf = new Uint8Array(8);
 
   #now = 0;
+  /** Loop time of the last wake-up that read packets (see #budget). */
+  #lastTraffic = -Infinity;
   #inEngine = false;
   /** TINCTURE_LOOP_PROFILE: busy times of the wake-ups since the last line (µs). */
   readonly #busy = PROFILE_FILE === null ? null : new Float64Array(PROFILE_ROUNDS);
@@ -508,10 +513,23 @@ export class EventLoop implements EngineOutput {
     this.stats.gsoSegments = segments;
   }
 
+  /**
+   * How many packets to read from one source this wake-up. At light traffic (nothing moved in
+   * the last LIGHT_TRAFFIC_GAP ms) one: a second read would only say EAGAIN, a syscall on the
+   * latency path, and poll() is level-triggered, so anything left wakes us again at once and
+   * that wake-up drains in full.
+   */
+  #budget(now: number): number {
+    const light = now - this.#lastTraffic > LIGHT_TRAFFIC_GAP;
+    this.#lastTraffic = now;
+    return light ? 1 : this.#limits.drainBudget;
+  }
+
   #drainTunBatch(engine: LoopEngine, now: number): void {
     const tun = this.#res.tun!;
     const buf = this.#tunBuf;
-    for (let i = 0; i < this.#limits.drainBudget; i++) {
+    const budget = this.#budget(now);
+    for (let i = 0; i < budget; i++) {
       let len: number;
       try {
         len = tun.readFrame(buf, FRAME_HEADROOM);
@@ -537,8 +555,9 @@ export class EventLoop implements EngineOutput {
   #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, now: number): void {
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
+    const budget = this.#budget(now);
     // Past the budget only to finish a GRO train (poll() does not see its remains).
-    for (let i = 0; i < this.#limits.drainBudget || sock.pending; i++) {
+    for (let i = 0; i < budget || sock.pending; i++) {
       const len = sock.receive(buf, FRAME_HEADROOM, max);
       if (len < 0) return;
       this.stats.udpDatagrams++;

@@ -135,6 +135,24 @@ Deno.test("event loop: UDP datagram reaches onUdp with an interned peer, echo go
   }
 });
 
+Deno.test("event loop: after a quiet spell a wake-up reads one datagram; a backlog drains in full", () => {
+  const h = harness();
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    const msg = new Uint8Array([1, 2, 3]);
+    for (let i = 0; i < 5; i++) peer.send(sockAddr("127.0.0.1", h.port), msg, 0, 3);
+    // Let them all arrive, and let the loop's last traffic be long past.
+    libc().poll(new Uint8Array(0), 0n, 20);
+    h.loop.runOnce(100);
+    assert.equal(h.engine.count("udp"), 1, "light traffic: one read, no EAGAIN read");
+    h.loop.runOnce(100);
+    assert.equal(h.engine.count("udp"), 5, "the rest in one wake-up");
+  } finally {
+    peer.close();
+    h.close();
+  }
+});
+
 Deno.test("event loop: accept, meta data in, sendMeta out, peer close → onMetaClosed", () => {
   const h = harness();
   h.engine.onMeta = (conn, bytes) => h.loop.sendMeta(conn, bytes.slice().reverse());
