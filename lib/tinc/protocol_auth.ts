@@ -218,12 +218,31 @@ export function ackHandler(e: TincEngine, c: MetaConnection, line: string): bool
     n = new Node(c.name);
     e.graph.addNode(n);
   } else if (n.connection) {
+    const old = n.connection;
+    // Both ends dialled at once. tincd closes the older connection; two nodes doing that in
+    // step close *different* ones, both die, and with identical retry timers they do it again
+    // forever. So keep the connection dialled by the node whose name sorts first: both ends
+    // of a tincture pair agree on it, and toward a tincd it is no worse than its own rule.
+    const me = e.graph.myself.name;
+    const dialler = (x: MetaConnection) => x.outgoing ? me : x.name;
+    if (old.active && dialler(old) < dialler(c)) {
+      e.log.log(
+        "info",
+        "connections",
+        `Established a second connection with ${n.name}, keeping the one ${dialler(old)} dialled`,
+      );
+      if (c.outgoingRecord) {
+        if (!old.outgoingRecord) old.outgoingRecord = c.outgoingRecord;
+        c.outgoingRecord = null;
+      }
+      e.terminate(c, false, false);
+      return true;
+    }
     e.log.log(
       "info",
       "connections",
       `Established a second connection with ${n.name}, closing old connection`,
     );
-    const old = n.connection;
     // The reconnect duty moves to the surviving connection.
     if (old.outgoingRecord) {
       if (!c.outgoingRecord) c.outgoingRecord = old.outgoingRecord;

@@ -115,3 +115,24 @@ Deno.test("two engines in switch mode: MACs are learned, announced and frames br
   m.net.advance(700_000);
   assert.ok(!m.engines.beta!.dump().subnets.some((s) => s.subnet === "2:0:0:0:0:a#10"));
 });
+
+Deno.test("two engines that dial each other at the same instant settle on one connection", () => {
+  const m = buildMesh([
+    { name: "alpha", ip: "192.168.77.1", subnets: ["10.77.0.1/32"], connectTo: ["beta"] },
+    { name: "beta", ip: "192.168.77.2", subnets: ["10.77.0.2/32"], connectTo: ["alpha"] },
+  ], { latency: 1 });
+  m.net.start();
+  m.net.advance(2000);
+  for (const [me, peer] of [["alpha", "beta"], ["beta", "alpha"]] as const) {
+    const d = m.engines[me]!.dump();
+    assert.equal(d.nodes.find((x) => x.name === peer)!.reachable, true, `${me} sees ${peer}`);
+    assert.equal(d.connections.length, 1, `${me} has one connection`);
+  }
+  // Both kept the connection alpha dialled (names sort alpha < beta), and it stays up.
+  const kept = m.engines.alpha!.dump().connections[0]!;
+  assert.equal(kept.outgoing, true);
+  m.net.advance(30_000);
+  assert.equal(m.engines.alpha!.dump().connections.length, 1);
+  assert.equal(m.engines.beta!.dump().connections.length, 1);
+  assert.ok(m.hosts.alpha!.events.filter((e) => e.type === "connection-down").length === 0);
+});
