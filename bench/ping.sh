@@ -5,8 +5,6 @@
 # Env: COUNT (500 pings at -i 0.01), SETTLE (3 s after the first reply), OUT (/tmp/tincture-ping),
 #      TINCTURE_LOOP_PROFILE=FILE is passed through (busy-time percentiles, event_loop.ts).
 # Prints one line per run: mode, start-up ms, then pbtool's "n min avg p50 p99 lost" (ms).
-# Node B's secnet.conf gets `connect false`: two tincture nodes that dial each other at the
-# same instant can keep closing each other's connection (see the report of 2026-11-22).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -19,7 +17,6 @@ pb_require_root
 [ $# -gt 0 ] || set -- tt dd td tt dd td
 rm -rf "$OUT" && mkdir -p "$OUT/cfg" && : >"$PB_PIDFILE"
 sh "$here/tincture-hook.sh" >"$OUT/hook.log" 2>&1 || pb_die "config hook failed: $OUT/hook.log"
-sed -i 's/connect true;/connect false;/' "$OUT/cfg/b/secnet.conf"
 pb_ns_up
 trap 'pb_kill_recorded; pb_ns_down' EXIT
 tincd_cmd() { echo "exec /usr/sbin/tincd -c $OUT/cfg/$1 -D -d0 --pidfile=$OUT/cfg/$1/tincd.pid"; }
