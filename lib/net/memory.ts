@@ -20,6 +20,7 @@
 import {
   type ConnId,
   type EngineEvent,
+  type EngineInputs,
   type EngineOutput,
   FRAME_HEADROOM,
   type SockAddr,
@@ -28,17 +29,8 @@ import {
 import { xorshift32 } from "../tinc/xorshift.ts";
 
 /** What the network needs of an engine (TincEngine satisfies it). */
-export interface MemoryEngine {
+export interface MemoryEngine extends EngineInputs {
   start(now: number): void;
-  onAccept(conn: ConnId, from: SockAddr, now: number): void;
-  onConnected(conn: ConnId, now: number): void;
-  onConnectFailed(conn: ConnId, now: number): void;
-  onMetaData(conn: ConnId, bytes: Uint8Array, now: number): void;
-  onMetaClosed(conn: ConnId, now: number): void;
-  onUdp(buf: Uint8Array, off: number, len: number, from: SockAddr, now: number): void;
-  onTun(buf: Uint8Array, off: number, len: number, now: number): void;
-  onTick(now: number): void;
-  nextTimeout(): number;
   stop(now: number): void;
 }
 

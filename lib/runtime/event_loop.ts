@@ -24,7 +24,14 @@
  *
  * @module
  */
-import type { ConnId, EngineEvent, EngineOutput, Logger, SockAddr } from "../tinc/types.ts";
+import type {
+  ConnId,
+  EngineEvent,
+  EngineInputs,
+  EngineOutput,
+  Logger,
+  SockAddr,
+} from "../tinc/types.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM, MAX_FRAME } from "../tinc/types.ts";
 import { closeFd, errno, libc, usize } from "../../ffi/libc.ts";
 import {
@@ -50,17 +57,7 @@ import {
 import type { TunDevice } from "../../ffi/tun_linux.ts";
 
 /** The engine methods the loop calls (TincEngine satisfies it; tests pass fakes). */
-export interface LoopEngine {
-  onAccept(conn: ConnId, from: SockAddr, now: number): void;
-  onConnected(conn: ConnId, now: number): void;
-  onConnectFailed(conn: ConnId, now: number): void;
-  onMetaData(conn: ConnId, bytes: Uint8Array, now: number): void;
-  onMetaClosed(conn: ConnId, now: number): void;
-  onUdp(buf: Uint8Array, off: number, len: number, from: SockAddr, now: number): void;
-  onTun(buf: Uint8Array, off: number, len: number, now: number): void;
-  onTick(now: number): void;
-  nextTimeout(): number;
-}
+export type LoopEngine = EngineInputs;
 
 export interface LoopResources {
   readonly tun: TunDevice | null;

@@ -90,3 +90,20 @@ export interface EngineOutput {
   /** Reachability and subnet changes, for scripts, logs and state dumps. */
   event(e: EngineEvent): void;
 }
+
+/**
+ * What a driver calls on an engine (TincEngine implements it; tests pass fakes): bytes and
+ * `now` in. Outgoing ConnIds come from the engine, accepted ones from the driver.
+ */
+export interface EngineInputs {
+  onAccept(conn: ConnId, from: SockAddr, now: number): void;
+  onConnected(conn: ConnId, now: number): void;
+  onConnectFailed(conn: ConnId, now: number): void;
+  onMetaData(conn: ConnId, bytes: Uint8Array, now: number): void;
+  onMetaClosed(conn: ConnId, now: number): void;
+  onUdp(buf: Uint8Array, off: number, len: number, from: SockAddr, now: number): void;
+  onTun(buf: Uint8Array, off: number, len: number, now: number): void;
+  onTick(now: number): void;
+  /** When the engine next needs onTick (ms, same clock as `now`). */
+  nextTimeout(): number;
+}
