@@ -59,7 +59,7 @@ function session(): { h: Harness; p: Peer } {
   return { h, p: activePeer(h, "beta", "192.168.77.2") };
 }
 
-Deno.test(`request fuzz: ${RUNS} generated lines on an active connection never throw`, () => {
+Deno.test(`request fuzz: ${ENGINE_RUNS} generated lines on an active connection never throw`, () => {
   const s = session();
   fc.assert(
     fc.property(fc.array(line, { minLength: 1, maxLength: 5 }), (lines) => {
