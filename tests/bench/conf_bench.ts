@@ -11,16 +11,14 @@
  *
  * TINCTURE_BENCH_SITES overrides the site count.
  */
+import { sharedPath } from "../support/shared.ts";
 import { parseConfig } from "../../conf-grammar/mod.ts";
 import { checkConfig, type CliOptions, denoCliIO } from "../../lib/cli.ts";
 
 const SITES = Number(Deno.env.get("TINCTURE_BENCH_SITES") ?? 10_000);
 const SECNET = "/usr/sbin/secnet";
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const KEY = new URL(
-  "../../../shared/conformance/secnet-conf/449-site-ok/alpha.key",
-  import.meta.url,
-).pathname;
+const KEY = sharedPath("conformance/secnet-conf/449-site-ok/alpha.key");
 
 const PUBLIC_N =
   "130064631890186713927887504218626486455931306300999583387009075747001546036643522074275473238061323169592347601185592753550279410171535737146240085267000508853176463710554801101055212967131924064664249613912656320653505750073021702169423354903540699008756137338575553686987244488914481168225136440872431691669";

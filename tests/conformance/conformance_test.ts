@@ -4,11 +4,12 @@
  * $TINCTURE_CONFORMANCE_CHECK) against `tincture -j` through tincture-j.sh, and requires
  * >= 99% accept/reject agreement and >= 95% first-error-line agreement.
  */
+import { sharedPath } from "../support/shared.ts";
 import assert from "node:assert/strict";
 
 // shared/ sits beside the checkout (CI's fresh clone and developers' machines alike).
 const CHECK = Deno.env.get("TINCTURE_CONFORMANCE_CHECK") ??
-  new URL("../../../shared/conformance/check.sh", import.meta.url).pathname;
+  sharedPath("conformance/check.sh");
 const WRAPPER = new URL("./tincture-j.sh", import.meta.url).pathname;
 
 function missing(): string | null {

@@ -5,6 +5,7 @@
  * packet/stream contracts (IV reset per packet, in place, chunking, bad padding).
  * Imported by openssl_test.ts and builtin_test.ts.
  */
+import { sharedPath } from "../support/shared.ts";
 import assert from "node:assert/strict";
 import { constants, generateKeyPairSync, privateDecrypt, publicEncrypt } from "node:crypto";
 import {
@@ -41,7 +42,7 @@ const d = (name: string) => digestByName(name)!;
 // deno-lint-ignore no-explicit-any
 type Json = any;
 export const VECTORS: Json = JSON.parse(
-  Deno.readTextFileSync(new URL("../../../shared/tinc/vectors.json", import.meta.url)),
+  Deno.readTextFileSync(sharedPath("tinc/vectors.json")),
 );
 
 const NIST_PT = "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51" +

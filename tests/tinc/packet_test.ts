@@ -1,3 +1,4 @@
+import { sharedPath } from "../support/shared.ts";
 import assert from "node:assert/strict";
 import {
   ALGORITHMS,
@@ -30,7 +31,7 @@ interface UdpVector {
   "pkcs7_pad": number;
 }
 const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../../../shared/tinc/vectors.json", import.meta.url)),
+  await Deno.readTextFile(sharedPath("tinc/vectors.json")),
 ) as { udp: UdpVector[] };
 
 const defaults = resolveParams(ALGORITHMS, DEFAULT_TRANSFORM) as KeyParams;

@@ -1,3 +1,4 @@
+import { sharedPath } from "../support/shared.ts";
 import assert from "node:assert/strict";
 import { Harness } from "./_peer.ts";
 import type { NodeSpec } from "./_mesh.ts";
@@ -240,7 +241,7 @@ Deno.test("auth: Weight in the host entry overrides the measured ACK weight", ()
 
 Deno.test("auth: meta key and IV are the tail of the RSA plaintext (real capture vector)", async () => {
   const v = JSON.parse(
-    await Deno.readTextFile(new URL("../../../shared/tinc/vectors.json", import.meta.url)),
+    await Deno.readTextFile(sharedPath("tinc/vectors.json")),
   );
   const m = v.meta_alpha_to_beta;
   assert.ok(m, "vectors.json has the alpha->beta meta stream");
