@@ -721,14 +721,22 @@ export class TincEngine {
   reload(config: EngineConfig, now: number): void {
     this.now = now;
     const old = this.config;
-    const fixed = (["name", "port", "mode", "pingInterval", "pingTimeout", "tcpOnly"] as const)
-      .filter((k) => old[k] !== config[k]);
-    if (old.privateKey.n !== config.privateKey.n) fixed.push("name");
+    const fixed = ([
+      "name",
+      "privateKey",
+      "port",
+      "mode",
+      "pingInterval",
+      "pingTimeout",
+      "tcpOnly",
+    ] as const).filter((k) =>
+      k === "privateKey" ? old.privateKey.n !== config.privateKey.n : old[k] !== config[k]
+    );
     if (fixed.length) {
       this.log.log(
         "warning",
         "status",
-        `Reload: ${[...new Set(fixed)].join(", ")} changed; they take effect after a restart`,
+        `Reload: ${fixed.join(", ")} changed; they take effect after a restart`,
       );
       config = { ...config, ...pick(old, fixed) };
     }
