@@ -23,6 +23,7 @@ const SYMBOLS = {
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
@@ -44,6 +45,7 @@ const SYMBOLS = {
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
@@ -90,6 +92,26 @@ export function errno(): number {
     errnoView = new Deno.UnsafePointerView(p);
   }
   return errnoView.getInt32();
+}
+
+const CLOCK_MONOTONIC = 1;
+
+/**
+ * A monotonic clock in ms (fractional) from CLOCK_MONOTONIC through the vDSO, counted from
+ * the first call in this thread. The data plane reads it once per wake-up: on a cold CPU after
+ * an idle spell performance.now() took 6-9 µs there, this a fraction of that.
+ */
+export function monotonicClock(): () => number {
+  const ts = new Int32Array(4); // struct timespec { i64 tv_sec; i64 tv_nsec } (little-endian)
+  const bytes = new Uint8Array(ts.buffer);
+  const c = libc();
+  const read = () => {
+    c.clock_gettime(CLOCK_MONOTONIC, bytes);
+    // Seconds fit 31 bits for 68 years of uptime; nanoseconds always do.
+    return ts[0]! * 1000 + ts[2]! / 1e6;
+  };
+  const origin = read();
+  return () => read() - origin;
 }
 
 /** strerror(e), e.g. "Operation not permitted". */

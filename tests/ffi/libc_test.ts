@@ -4,6 +4,7 @@ import {
   cString,
   errno,
   libc,
+  monotonicClock,
   OsError,
   setNonBlocking,
   strerror,
@@ -21,6 +22,22 @@ Deno.test("errno is read right after a failing call", () => {
     return true;
   });
   assert.equal(strerror(EAGAIN), "Resource temporarily unavailable");
+});
+
+Deno.test("monotonicClock starts near 0 and keeps pace with performance.now()", () => {
+  const clock = monotonicClock();
+  const t0 = clock(), p0 = performance.now();
+  assert.ok(t0 >= 0 && t0 < 5, `first reading ${t0}`);
+  let last = t0;
+  for (let i = 0; i < 1000; i++) {
+    const t = clock();
+    assert.ok(t >= last, "never goes back");
+    last = t;
+  }
+  libc().poll(new Uint8Array(0), 0n, 30);
+  const dt = clock() - t0, dp = performance.now() - p0;
+  assert.ok(dt >= 29 && Math.abs(dt - dp) < 5, `clock ${dt} ms, performance.now ${dp} ms`);
+  assert.notEqual(Math.floor(dt * 1000), dt * 1000, "sub-millisecond resolution");
 });
 
 Deno.test("usize: small values come from a table, large ones are converted", () => {
