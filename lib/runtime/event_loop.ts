@@ -155,7 +155,7 @@ const enum SlotKind {
 const PROFILE_FILE = Deno.env.get("TINCTURE_LOOP_PROFILE") || null;
 const PROFILE_ROUNDS = 1000;
 
-/** ms without packets after which a wake-up reads one packet per source (see #budget). */
+/** ms without packets from a source after which its wake-up reads one packet (see #budget). */
 const LIGHT_TRAFFIC_GAP = 1;
 
 /** First ConnId the driver gives accepted connections (the engine numbers outgoing from 1). */
@@ -211,8 +211,9 @@ export class EventLoop implements EngineOutput {
   readonly #wakeBuf = new Uint8Array(8);
 
   #now = 0;
-  /** Loop time of the last wake-up that read packets (see #budget). */
-  #lastTraffic = -Infinity;
+  /** Loop time of the last drain of the TUN and of each UDP socket (see #budget). */
+  #tunLastDrain = -Infinity;
+  readonly #udpLastDrain: Float64Array;
   #inEngine = false;
   /** TINCTURE_LOOP_PROFILE: busy times of the wake-ups since the last line (µs). */
   readonly #busy = PROFILE_FILE === null ? null : new Float64Array(PROFILE_ROUNDS);
@@ -233,6 +234,7 @@ export class EventLoop implements EngineOutput {
     this.#clock = clock;
     this.#limits = { ...DEFAULT_LIMITS, ...limits };
     this.#now = clock();
+    this.#udpLastDrain = new Float64Array(resources.udp.length).fill(-Infinity);
   }
 
   /** The current loop time (ms), as last read. */
@@ -391,7 +393,7 @@ export class EventLoop implements EngineOutput {
     }
     if (this.#pollDirty) this.#rebuildPollSet();
     // The time of the last wake-up is close enough to plan the sleep (one clock read per
-    // wake-up: performance.now() costs up to a microsecond).
+    // wake-up: cold, even a vDSO clock read costs microseconds).
     let now = this.#now;
     const next = engine.nextTimeout();
     let wait = next <= now ? 0 : Math.min(maxWait, Math.ceil(next - now));
@@ -511,21 +513,22 @@ export class EventLoop implements EngineOutput {
   }
 
   /**
-   * How many packets to read from one source this wake-up. At light traffic (nothing moved in
-   * the last LIGHT_TRAFFIC_GAP ms) one: a second read would only say EAGAIN, a syscall on the
-   * latency path, and poll() is level-triggered, so anything left wakes us again at once and
-   * that wake-up drains in full.
+   * How many packets to read from one source this wake-up. At light traffic (nothing from this
+   * source in the last LIGHT_TRAFFIC_GAP ms) one: a second read would only say EAGAIN, a
+   * syscall on the latency path (and a tun drain sends its GSO train only when it ends), and
+   * poll() is level-triggered, so anything left wakes us again at once and that wake-up drains
+   * in full. Per source: a ping's reply arrives on UDP a fraction of a millisecond after its
+   * request left the TUN, and is still light traffic.
    */
-  #budget(now: number): number {
-    const light = now - this.#lastTraffic > LIGHT_TRAFFIC_GAP;
-    this.#lastTraffic = now;
-    return light ? 1 : this.#limits.drainBudget;
+  #budget(last: number, now: number): number {
+    return now - last > LIGHT_TRAFFIC_GAP ? 1 : this.#limits.drainBudget;
   }
 
   #drainTunBatch(engine: LoopEngine, now: number): void {
     const tun = this.#res.tun!;
     const buf = this.#tunBuf;
-    const budget = this.#budget(now);
+    const budget = this.#budget(this.#tunLastDrain, now);
+    this.#tunLastDrain = now;
     for (let i = 0; i < budget; i++) {
       let len: number;
       try {
@@ -552,7 +555,9 @@ export class EventLoop implements EngineOutput {
   #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, now: number): void {
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
-    const budget = this.#budget(now);
+    const at = this.#res.udp.indexOf(sock);
+    const budget = this.#budget(this.#udpLastDrain[at]!, now);
+    this.#udpLastDrain[at] = now;
     // Past the budget only to finish a GRO train (poll() does not see its remains).
     for (let i = 0; i < budget || sock.pending; i++) {
       const len = sock.receive(buf, FRAME_HEADROOM, max);

@@ -153,6 +153,42 @@ Deno.test("event loop: after a quiet spell a wake-up reads one datagram; a backl
   }
 });
 
+Deno.test("event loop: traffic on one source leaves another light (a ping reply reads once)", () => {
+  const addresses = new SockAddrTable();
+  const a = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
+  const b = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
+  const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
+  const loop = new EventLoop(
+    { tun: null, udp: [a, b], listeners: [], wakeFd, addresses },
+    NULL_LOGGER,
+    () => performance.now(),
+  );
+  const engine = new FakeEngine();
+  engine.loop = loop;
+  engine.onUdp = (_buf, _off, len, from) => engine.calls.push(["udp", from.key, len]);
+  loop.engine = engine;
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    const msg = new Uint8Array([1, 2, 3]);
+    const recvCalls = () => engine.count("udp");
+    // Socket a busy just now; three datagrams wait on b, quiet for 20 ms.
+    for (let i = 0; i < 3; i++) peer.send(sockAddr("127.0.0.1", b.port), msg, 0, 3);
+    libc().poll(new Uint8Array(0), 0n, 20);
+    peer.send(sockAddr("127.0.0.1", a.port), msg, 0, 3);
+    libc().poll(new Uint8Array(0), 0n, 5);
+    loop.runOnce(100); // a: light, one read; b: light, one read
+    assert.equal(recvCalls(), 2, "each source read once after its own quiet spell");
+    loop.runOnce(100); // b again within a millisecond: drains the rest
+    assert.equal(recvCalls(), 4);
+  } finally {
+    peer.close();
+    loop.closeAll();
+    a.close();
+    b.close();
+    closeFd(wakeFd);
+  }
+});
+
 Deno.test("event loop: accept, meta data in, sendMeta out, peer close → onMetaClosed", () => {
   const h = harness();
   h.engine.onMeta = (conn, bytes) => h.loop.sendMeta(conn, bytes.slice().reverse());
