@@ -48,6 +48,7 @@ export const EHOSTUNREACH = 113;
 export const EINPROGRESS = 115;
 
 // <sys/socket.h>, <bits/socket_type.h>
+export const AF_UNIX = 1;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const SOCK_STREAM = 1;

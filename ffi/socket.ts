@@ -243,7 +243,9 @@ function boundSocket(ip: string, port: number, type: number): { fd: number; fami
     "socket",
   );
   try {
-    if (family === 6) setIntOpt(fd, IPPROTO_IPV6, IPV6_V6ONLY, ip === "::" ? 0 : 1);
+    // Dual-stack for "::" and for v4-mapped addresses (which cannot be bound v6-only).
+    const v6only = ip !== "::" && parsed.family !== 4;
+    if (family === 6) setIntOpt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? 1 : 0);
     if (type === SOCK_STREAM) setIntOpt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     const sa = encodeSockAddr(ip, port, family)!;
     check(c.bind(fd, sa, sa.length), "bind", `${ip.includes(":") ? `[${ip}]` : ip}:${port}`);

@@ -8,8 +8,10 @@
  * path at light traffic (100 pings/s) was still in Sparkplug/Maglev code after 20 s, where every
  * FFI call takes the slow path: ~3× the CPU per wake-up. Measured (two nodes in namespaces,
  * ping -i 0.01, pings 200-500): p50 0.69 ms without the flags, 0.375 ms with them, tincd 0.364;
- * the first ~2 s of traffic still run colder code while the path compiles. Flags are process-wide and Deno cannot set them from inside (node:v8's
- * setFlagsFromString is a no-op), hence the launchers; DENO_V8_FLAGS works too.
+ * the first ~2 s of traffic still ran colder code while the path compiled, which the Worker's
+ * start-up warm-up (warm_up.ts) now does before real packets need it. Flags are process-wide
+ * and Deno cannot set them from inside (node:v8's setFlagsFromString is a no-op), hence the
+ * launchers; DENO_V8_FLAGS works too.
  *
  * @module
  */

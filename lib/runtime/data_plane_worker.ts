@@ -3,7 +3,8 @@
  * poll() loop (event_loop.ts). The main thread keeps CLI, signals and `ip`; it reaches us
  * through the control SharedArrayBuffer + eventfd (worker_protocol.ts).
  *
- * Time: `now` is this thread's performance.now() (monotonic ms), read once per wake-up.
+ * Time: `now` is CLOCK_MONOTONIC in ms from the Worker's start (ffi/libc.ts monotonicClock),
+ * read once per wake-up.
  *
  * @module
  */
@@ -25,8 +26,10 @@ import { SinkLogger } from "../log/log.ts";
 import { createSink } from "../log/syslog.ts";
 import { SockAddrTable, UdpSocket } from "../../ffi/socket.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
-import { closeFd } from "../../ffi/libc.ts";
+import { closeFd, monotonicClock } from "../../ffi/libc.ts";
 import { formatDump } from "./dump.ts";
+import { WarmUp } from "./warm_up.ts";
+import type { EngineConfig } from "../tinc/config.ts";
 
 /** What the loop needs beyond LoopEngine. */
 export interface EngineHandle extends LoopEngine {
@@ -68,7 +71,7 @@ async function run(start: WorkerStart): Promise<void> {
   const control = new Int32Array(start.control);
   const sink = createSink(start.logs);
   const log = new SinkLogger(sink);
-  const clock = () => performance.now();
+  const clock = monotonicClock();
   const r = start.resources;
   const addresses = new SockAddrTable();
   const tun = r.tun ? new TunDevice(r.tun.fd, r.tun.name, r.tun.kind) : null;
@@ -85,8 +88,26 @@ async function run(start: WorkerStart): Promise<void> {
   engine.start(clock());
   post({ type: "started", port: udp[0]?.port ?? 0 });
 
+  let warm = startWarmUp(mod.createEngine, start.engineConfig, clock, udp[0]?.family, log);
   for (;;) {
-    if (!loop.runOnce()) continue;
+    // While warming up, the loop waits at most until the next warm-up slice.
+    let wait: number | undefined;
+    if (warm !== null) {
+      wait = warm.step();
+      if (wait < 0) {
+        const r = warm.close();
+        log.log(
+          "info",
+          "status",
+          `JIT warm-up: ${r.roundTrips} round trips in ${r.ms.toFixed(0)} ms${
+            r.finished ? "" : " (stopped early)"
+          }`,
+        );
+        warm = null;
+        wait = undefined;
+      }
+    }
+    if (!loop.runOnce(wait)) continue;
     const cmd = Atomics.exchange(control, CONTROL_COMMANDS, 0);
     if (cmd & CMD_REOPEN_LOGS) sink.reopen();
     // Requests before the dump, so a dump after a reload shows the new state.
@@ -111,6 +132,7 @@ async function run(start: WorkerStart): Promise<void> {
     if (cmd & CMD_STOP) break;
   }
 
+  warm?.close();
   const now = clock();
   engine.stop(now);
   loop.closeAll();
@@ -119,4 +141,28 @@ async function run(start: WorkerStart): Promise<void> {
   for (const l of r.listeners) closeFd(l);
   post({ type: "stopped", stats: { ...loop.stats } });
   sink.close();
+}
+
+/** The packet-path warm-up (warm_up.ts), when it applies and can start; null otherwise. */
+function startWarmUp(
+  createEngine: CreateEngine,
+  config: unknown,
+  clock: () => number,
+  family: 4 | 6 | undefined,
+  log: Logger,
+): WarmUp | null {
+  const c = config as Partial<EngineConfig>;
+  if (
+    // Off on request, outside router mode, and with the slow built-in RSA (handshakes would
+    // stall the real loop for tens of ms).
+    Deno.env.get("TINCTURE_WARMUP") === "0" || Deno.env.get("TINCTURE_CRYPTO") === "builtin" ||
+    family === undefined || c.mode !== "router" ||
+    c.privateKey === undefined || !Array.isArray(c.hosts)
+  ) return null;
+  try {
+    return new WarmUp(createEngine, c as EngineConfig, clock, family);
+  } catch (e) {
+    log.log("info", "status", `JIT warm-up skipped: ${(e as Error).message}`);
+    return null;
+  }
 }

@@ -44,6 +44,30 @@ Deno.test("sockaddr: encode/decode IPv4, IPv6 and v4-mapped on a dual-stack sock
   assert.equal(ipBytes("nonsense"), null);
 });
 
+Deno.test("openUdp on a v4-mapped address: an IPv6 socket that IPv4 peers reach", () => {
+  const table = new SockAddrTable();
+  const u = openUdp({ address: "::ffff:127.0.0.1", port: 0 }, table);
+  const peer = openUdp({ address: "127.0.0.1", port: 0 }, new SockAddrTable());
+  try {
+    assert.equal(u.family, 6);
+    assert.equal(
+      peer.send(sockAddr("127.0.0.1", u.port), new Uint8Array([7]), 0, 1),
+      SendResult.Sent,
+    );
+    const buf = new Uint8Array(16);
+    let n = -1;
+    for (let i = 0; i < 100 && n < 0; i++) {
+      n = u.receive(buf, 0, 16);
+      if (n < 0) libc().poll(new Uint8Array(0), 0n, 10);
+    }
+    assert.equal(n, 1);
+    assert.equal(u.from?.key, `127.0.0.1:${peer.port}`, "the sender, as plain IPv4");
+  } finally {
+    u.close();
+    peer.close();
+  }
+});
+
 Deno.test("SockAddrTable interns: same peer, same object; different port, different object", () => {
   const t = new SockAddrTable();
   const a = t.lookup(encodeSockAddr("10.1.2.3", 655, 6)!);

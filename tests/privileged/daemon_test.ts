@@ -39,6 +39,12 @@ Deno.test({
       await assertPings(lab, "a", "b");
       await assertPings(lab, "b", "a");
 
+      // The packet path was warmed up through throwaway engines on loopback (warm_up.ts).
+      assert.ok(
+        await waitFor(() => /JIT warm-up: 550 round trips in \d+ ms\n/.test(readText(a.log)), 5000),
+        "warm-up finished" + lab.logs(),
+      );
+
       // pidfile holds the daemon's pid
       const pidfile = `${a.dir}/tincture.pid`;
       assert.equal(readText(pidfile).trim(), String(a.proc.pid));

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { WarmUp } from "../../lib/runtime/warm_up.ts";
+import { createEngine } from "../../lib/runtime/engine_factory.ts";
+import { monotonicClock } from "../../ffi/libc.ts";
+import { engineConfig } from "../tinc/_mesh.ts";
+
+const openFds = () => [...Deno.readDirSync("/proc/self/fd")].length;
+
+function config() {
+  return engineConfig(
+    { name: "alpha", ip: "192.0.2.1", subnets: ["10.1.0.0/24"], connectTo: ["beta"] },
+    [{ name: "alpha", ip: "192.0.2.1" }, { name: "beta", ip: "192.0.2.2" }],
+  );
+}
+
+Deno.test("warm-up: pings cross two throwaway engines over loopback, then everything is closed", () => {
+  const before = openFds();
+  const clock = monotonicClock();
+  const warm = new WarmUp(createEngine, config(), clock, 6);
+  let slices = 0, slept = 0;
+  for (;;) {
+    const wait = warm.step(1);
+    if (wait < 0) break;
+    slices++;
+    if (wait > 0) {
+      slept++;
+      assert.ok(wait <= 2, `sleeps at most the pacing gap, asked ${wait} ms`);
+    }
+  }
+  const r = warm.close();
+  assert.ok(r.finished, `finished (${r.roundTrips} round trips in ${r.ms} ms)`);
+  assert.ok(r.roundTrips >= 550);
+  assert.ok(slices > 10, "worked in slices");
+  assert.ok(slept > 0, "the paced phase lets the real loop sleep");
+  assert.equal(openFds(), before, "no descriptor left behind");
+  assert.equal(warm.step(), -1, "a closed warm-up does nothing");
+});
+
+Deno.test("warm-up: one that cannot complete (a broken key) gives up at its time cap and leaks nothing", () => {
+  const before = openFds();
+  const bad = { ...config(), privateKey: { ...config().privateKey, n: 0n } };
+  // A broken key cannot complete the handshake: the warm-up gives up at its time cap.
+  let warm: WarmUp | null = null;
+  try {
+    warm = new WarmUp(createEngine, bad, monotonicClock(), 4);
+  } catch {
+    warm = null;
+  }
+  if (warm !== null) {
+    const clock = monotonicClock();
+    while (warm.step(5) >= 0 && clock() < 4000) { /* until the cap */ }
+    const r = warm.close();
+    assert.equal(r.finished, false);
+    assert.equal(r.roundTrips, 0);
+  }
+  assert.equal(openFds(), before);
+});
