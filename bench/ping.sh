@@ -20,7 +20,7 @@ sh "$here/tincture-hook.sh" >"$OUT/hook.log" 2>&1 || pb_die "config hook failed:
 pb_ns_up
 trap 'pb_kill_recorded; pb_ns_down' EXIT
 tincd_cmd() { echo "exec /usr/sbin/tincd -c $OUT/cfg/$1 -D -d0 --pidfile=$OUT/cfg/$1/tincd.pid"; }
-tt_cmd="exec sh $here/tincture-up.sh"
+tt_cmd="exec sh ${TINCTURE_UP:-$here/tincture-up.sh}"
 for mode in "$@"; do
 	case $mode in
 	tt) ca=$tt_cmd cb=$tt_cmd ;;
@@ -34,6 +34,7 @@ for mode in "$@"; do
 	pid_b=$PB_LAST_PID
 	startup=$(pb_wait_ping "$PB_NS_A" "$PB_OV_B" "$(pb_now_ns)" 40)
 	sleep "${SETTLE:-3}"
+	date +%s.%N >"$OUT/$mode-ping-start"
 	ip netns exec "$PB_NS_A" taskset -c 0 ping -n -c "${COUNT:-500}" -i 0.01 -W 1 "$PB_OV_B" >"$OUT/$mode-ping.txt" 2>&1
 	echo "$mode startup=${startup}ms $(python3 "$PB_BENCH_DIR/pbtool.py" ping "$OUT/$mode-ping.txt")"
 	pb_kill_tree "$pid_a" 3

@@ -3,7 +3,8 @@
 # foreground, exiting on SIGTERM. exec keeps the PID the harness measures.
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-# --v8-flags: the packet path's early tier-up (see lib/runtime/data_plane.ts).
-exec "$repo/node_modules/.bin/deno" run -A --unstable-net \
-  '--v8-flags=--invocation-count-for-turbofan=100,--invocation-count-for-maglev=30,--minimum-invocations-after-ic-update=20' \
+# --v8-flags: the packet path's early tier-up (see lib/runtime/data_plane.ts); TINCTURE_V8_FLAGS
+# replaces them for experiments.
+flags=${TINCTURE_V8_FLAGS:---invocation-count-for-turbofan=100,--invocation-count-for-maglev=30,--minimum-invocations-after-ic-update=20}
+exec "$repo/node_modules/.bin/deno" run -A --unstable-net "--v8-flags=$flags" \
   "$repo/main.ts" -n -c "$PB_CONF/secnet.conf"
