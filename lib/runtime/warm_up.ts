@@ -16,6 +16,7 @@
  */
 import type { EngineConfig, HostConfig } from "../tinc/config.ts";
 import { NULL_LOGGER } from "../tinc/types.ts";
+import { publicKeyOf } from "../crypto/rsa_key.ts";
 import { check, closeFd, libc } from "../../ffi/libc.ts";
 import {
   AF_UNIX,
@@ -96,9 +97,11 @@ export class WarmUp {
       this.#sockets.push(...openLoopback(family));
       const [ua, ub] = this.#sockets;
       const transform = real.hosts[0]?.transform ?? real.transform;
+      // Both throwaway nodes use our key pair: no key generation at start-up.
+      const publicKey = publicKeyOf(real.privateKey);
       const host = (name: string, port: number): HostConfig => ({
         name,
-        publicKey: real.privateKey,
+        publicKey,
         addresses: [{ host: ua!.host, port }],
         connectTo: name === "tincture_warmup_b",
         allowedSubnets: null,
