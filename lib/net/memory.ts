@@ -97,6 +97,11 @@ export class MemoryHost {
   readonly links = new Map<ConnId, Link>();
   /** Whether the host is running (a crashed host drops everything silently). */
   up = true;
+  /**
+   * The in-memory wire takes every meta byte at once, so nothing is ever left unsent:
+   * metaBacklog is 0 unless a test sets this to play a congested connection.
+   */
+  metaBacklog: ((conn: ConnId) => number) | null = null;
   /** Counts of what went out (for tests). */
   readonly stats = { udpSent: 0, udpDropped: 0, metaBytes: 0, tunFrames: 0 };
   #nextAccept = 1_000_000;
@@ -151,6 +156,9 @@ export class MemoryHost {
             peer.host.engine.onMetaData(peer.conn, copy, net.clock.now);
           }
         });
+      },
+      metaBacklog(conn) {
+        return host.links.has(conn) && host.metaBacklog ? host.metaBacklog(conn) : 0;
       },
       closeMeta(conn, tarpit) {
         const l = host.links.get(conn);

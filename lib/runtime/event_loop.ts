@@ -283,6 +283,11 @@ export class EventLoop implements EngineOutput {
     if (wasIdle) this.#pollDirty = true;
   }
 
+  /** Bytes of `conn` still queued behind a full socket (0 for unknown or closed ones). */
+  metaBacklog(conn: ConnId): number {
+    return this.#conns.get(conn)?.outBytes ?? 0;
+  }
+
   closeMeta(conn: ConnId, tarpit: boolean): void {
     const c = this.#conns.get(conn);
     if (c === undefined) return;

@@ -57,7 +57,13 @@ import {
   sendKeyChanged,
   sendReqKey,
 } from "./protocol_key.ts";
-import { pingHandler, pongHandler, sendPing, tcpPacketHandler } from "./protocol_misc.ts";
+import {
+  pingHandler,
+  pongHandler,
+  sendPing,
+  sendTcpPacket,
+  tcpPacketHandler,
+} from "./protocol_misc.ts";
 import { PacketPath } from "./packet_path.ts";
 import { xorshift32 } from "./xorshift.ts";
 
@@ -138,7 +144,10 @@ export interface ControlHooks {
   setNodeUdp(n: Node, addr: SockAddr | null): void;
   /** REQ_KEY toward n (rate limit is the caller's: lastReqKey). */
   requestKey(n: Node, now: number): void;
-  /** Send a frame as `17 <len>` on n's meta connection (n must be a neighbour). */
+  /**
+   * Send a frame as `17 <len>` on n's meta connection (n must be a neighbour). False when
+   * there is no active connection; a frame lost to Random Early Drop counts as sent.
+   */
   sendTcpPacket(n: Node, buf: Uint8Array, off: number, len: number): boolean;
   /** send_ans_key toward n. */
   sendAnsKey(n: Node): void;
@@ -545,6 +554,12 @@ export class TincEngine {
   nonce(): string {
     const x = this.#rand = xorshift32(this.#rand);
     return (x & 0x7fffffff).toString(16);
+  }
+
+  /** A uniform number in (0, 1) for random decisions (same xorshift as `nonce`). */
+  random(): number {
+    this.#rand = xorshift32(this.#rand);
+    return this.#rand / 0x100000000;
   }
 
   /** Logs a malformed request ("Got bad X from ...") and returns false (drop). */
@@ -1015,8 +1030,7 @@ export class TincEngine {
       sendTcpPacket: (n, buf, off, len) => {
         const c = n.connection;
         if (!c || !c.active) return false;
-        c.sendPacket(buf, off, len);
-        return true;
+        return sendTcpPacket(e, c, buf, off, len);
       },
       sendAnsKey: (n) => {
         sendAnsKey(e, n);

@@ -39,3 +39,33 @@ export function tcpPacketHandler(e: TincEngine, c: MetaConnection, line: string)
   c.expectPacket(f[0] as number);
   return true;
 }
+
+/**
+ * send_tcppacket: `17 <len>` and the frame on the meta connection. A frame is lost to
+ * Random Early Drop when the driver still holds much unsent output there: never up to half
+ * of MaxOutputBufferSize, always at it, with probability 2 * backlog / max - 1 in between.
+ * A dropped frame still counts as sent (no fallback), as in tincd.
+ */
+export function sendTcpPacket(
+  e: TincEngine,
+  c: MetaConnection,
+  buf: Uint8Array,
+  off: number,
+  len: number,
+): boolean {
+  const backlog = e.out.metaBacklog(c.id);
+  const max = e.config.maxOutputBufferSize;
+  // Below half the cap the drop probability is not positive: skip the draw.
+  if (2 * backlog > max && 2 * backlog / max - 1 > e.random()) {
+    if (e.log.enabled("debug", "traffic")) {
+      e.log.log(
+        "debug",
+        "traffic",
+        `Dropping packet of ${len} bytes to ${c.name} (${c.hostname}): ${backlog} bytes queued`,
+      );
+    }
+    return true;
+  }
+  c.sendPacket(buf, off, len);
+  return true;
+}

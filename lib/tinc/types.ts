@@ -70,6 +70,12 @@ export interface EngineOutput {
   /** Queue bytes (already encrypted when the meta cipher is on) on a meta connection. */
   sendMeta(conn: ConnId, data: Uint8Array): void;
   /**
+   * Bytes handed to sendMeta on `conn` that the driver still holds unsent (tincd's
+   * c->outbuflen); 0 when it keeps none or does not know the connection. Packets sent over
+   * the meta connection are dropped early as this nears MaxOutputBufferSize.
+   */
+  metaBacklog(conn: ConnId): number;
+  /**
    * Drop a meta connection. With `tarpit` the driver stops reading and answering but keeps
    * the socket open for a while, as tincd 1.0.36 does with misbehaving peers.
    */

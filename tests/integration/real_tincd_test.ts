@@ -54,6 +54,8 @@ class LoopbackDriver {
           }).catch(() => {}),
         );
       },
+      // Writes chain up unbounded here: report no backlog, so no frame is dropped early.
+      metaBacklog: () => 0,
       closeMeta: (conn, _tarpit) => {
         const c = this.conns.get(conn);
         this.conns.delete(conn);

@@ -136,3 +136,37 @@ Deno.test("two engines that dial each other at the same instant settle on one co
   assert.equal(m.engines.beta!.dump().connections.length, 1);
   assert.ok(m.hosts.alpha!.events.filter((e) => e.type === "connection-down").length === 0);
 });
+
+Deno.test("two engines, TCPOnly: a congested meta connection drops frames early, then recovers", () => {
+  const m = buildMesh([
+    {
+      name: "alpha",
+      ip: "192.168.77.1",
+      subnets: ["10.77.0.1/32"],
+      connectTo: ["beta"],
+      config: { tcpOnly: true },
+    },
+    { name: "beta", ip: "192.168.77.2", subnets: ["10.77.0.2/32"], config: { tcpOnly: true } },
+  ], { latency: 1 });
+  m.net.start();
+  m.net.advance(1000);
+  const cap = m.engines.alpha!.config.maxOutputBufferSize;
+  const f = ipv4Frame("10.77.0.1", "10.77.0.2", 200);
+  const cross = (count: number) => {
+    for (let i = 0; i < count; i++) m.hosts.alpha!.tun.inject(f);
+    m.net.advance(10);
+    return m.hosts.beta!.tun.take().length;
+  };
+  assert.equal(cross(20), 20);
+  // alpha's socket holds a full MaxOutputBufferSize: every frame is dropped, none by UDP.
+  m.hosts.alpha!.metaBacklog = () => cap;
+  const udp = m.hosts.alpha!.stats.udpSent;
+  assert.equal(cross(20), 0);
+  assert.equal(m.hosts.alpha!.stats.udpSent, udp);
+  // Half full: nothing is dropped yet.
+  m.hosts.alpha!.metaBacklog = () => cap / 2;
+  assert.equal(cross(20), 20);
+  m.hosts.alpha!.metaBacklog = null;
+  assert.equal(cross(20), 20);
+  assert.equal(m.engines.alpha!.dump().connections.length, 1);
+});

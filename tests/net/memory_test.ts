@@ -65,6 +65,20 @@ Deno.test("memory: connect, accept, stream data in order, close notifies the pee
   assert.equal(b().calls.at(-1), "closed 1000000");
 });
 
+Deno.test("memory: metaBacklog is 0 unless a test plays congestion, and only for open links", () => {
+  const { net, ha, a } = pair({ latency: 5 });
+  a().out.connect(1, net.intern("10.0.0.2", 655));
+  net.advance(5);
+  // In flight is on the wire, not queued: the memory wire never holds output back.
+  a().out.sendMeta(1, new Uint8Array(100_000));
+  assert.equal(a().out.metaBacklog(1), 0);
+  ha.metaBacklog = (conn) => conn * 1000;
+  assert.equal(a().out.metaBacklog(1), 1000);
+  assert.equal(a().out.metaBacklog(2), 0, "no such link");
+  a().out.closeMeta(1, false);
+  assert.equal(a().out.metaBacklog(1), 0, "closed");
+});
+
 Deno.test("memory: a tarpitted close tells the peer nothing", () => {
   const { net, a, b } = pair();
   a().out.connect(1, net.intern("10.0.0.2", 655));

@@ -342,12 +342,20 @@ Deno.test("event loop: meta output is queued under backpressure and flushed late
       h.loop.sendMeta(id, chunk);
       total += chunk.length;
     }
+    // metaBacklog is what the socket has not taken yet.
+    const queued = h.loop.metaBacklog(id);
+    assert.ok(queued > 0 && queued < total, `backlog ${queued}`);
+    assert.equal(queued, total - h.loop.stats.metaBytesOut);
+    assert.equal(h.loop.metaBacklog(id + 1), 0, "unknown connection");
     // Read it all while the loop flushes.
     const buf = new Uint8Array(65536);
     let got = 0;
+    let least = queued;
     const end = performance.now() + 5000;
     while (got < total && performance.now() < end) {
       h.loop.runOnce(1);
+      assert.equal(h.loop.metaBacklog(id), total - h.loop.stats.metaBytesOut);
+      least = Math.min(least, h.loop.metaBacklog(id));
       for (;;) {
         const n = streamRecv(fd, buf, buf.length);
         if (n <= 0) break;
@@ -356,6 +364,13 @@ Deno.test("event loop: meta output is queued under backpressure and flushed late
       }
     }
     assert.equal(got, total);
+    assert.equal(h.loop.metaBacklog(id), 0);
+    assert.equal(least, 0);
+    // A queue left behind at close no longer counts.
+    h.loop.sendMeta(id, chunk);
+    h.loop.sendMeta(id, chunk);
+    h.loop.closeMeta(id, true);
+    assert.equal(h.loop.metaBacklog(id), 0);
   } finally {
     closeFd(fd);
     h.close();

@@ -235,6 +235,8 @@ export class Harness {
   readonly udp: { to: SockAddr; data: Uint8Array }[] = [];
   readonly tun: Uint8Array[] = [];
   readonly events: EngineEvent[] = [];
+  /** What metaBacklog reports per connection (the queue below counts as sent): tests set it. */
+  readonly backlog = new Map<ConnId, number>();
   #queue: { conn: ConnId; data: Uint8Array }[] = [];
   #nextAccept = 1_000_000;
   #flushing = false;
@@ -256,6 +258,7 @@ export class Harness {
       ...deps,
       out: {
         sendMeta: (conn, data) => this.#queue.push({ conn, data: data.slice() }),
+        metaBacklog: (conn) => this.backlog.get(conn) ?? 0,
         closeMeta: (conn, tarpit) => {
           this.closes.push({ conn, tarpit });
           const p = this.peers.get(conn);

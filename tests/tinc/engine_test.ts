@@ -253,3 +253,20 @@ Deno.test("engine: reload leaves name, port and timers alone until a restart", (
   assert.equal(h.engine.config.pingInterval, 60);
   assert.ok(h.log.has(/port, pingInterval changed; they take effect after a restart/));
 });
+
+Deno.test("engine: random() is uniform in (0, 1) and differs per engine seed", () => {
+  const a = new Harness(ALPHA, [BETA]);
+  const b = new Harness(BETA, [ALPHA]);
+  const n = 20_000;
+  const buckets = new Array<number>(10).fill(0);
+  let same = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a.engine.random();
+    assert.ok(x > 0 && x < 1, `${x}`);
+    buckets[Math.floor(x * 10)]!++;
+    if (b.engine.random() === x) same++;
+  }
+  // 2000 expected per tenth, sd about 42.
+  for (const c of buckets) assert.ok(Math.abs(c - n / 10) < 250, `${buckets}`);
+  assert.ok(same < 10);
+});

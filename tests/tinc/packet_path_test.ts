@@ -40,6 +40,7 @@ class Side {
       subnets: this.subnets,
       out: {
         sendMeta() {},
+        metaBacklog: () => 0,
         closeMeta() {},
         connect() {},
         sendUdp: (to, buf, off, len) => {
