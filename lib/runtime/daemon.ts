@@ -34,6 +34,7 @@ import { SIGUSR1 } from "../../ffi/linux_constants.ts";
 import { DataPlane } from "./data_plane.ts";
 import { dropPrivileges, removePidfile, resolveUser, writePidfile } from "./privileges.ts";
 import type { LoopLimits } from "./event_loop.ts";
+import { HostResolver } from "./resolve.ts";
 
 /** Set in the re-exec'd child so it knows it is the detached daemon. */
 export const DETACHED_ENV = "TINCTURE_DETACHED";
@@ -217,9 +218,12 @@ async function runMesh(
       return await fail(`cannot write pidfile ${mesh.pidfile}`, e);
     }
   }
+  // Site host names become numeric addresses here (the engine takes none): now, on HUP and
+  // every 5 minutes (dynamic DNS).
+  const resolver = new HostResolver(mesh.engine, { warn: (n) => log.message("warning", n) });
   const plane = new DataPlane({
     engineModule: extras.engineModule,
-    engineConfig: mesh.engine,
+    engineConfig: (await resolver.refresh()).config,
     resources: {
       tun: opened.tun ? { fd: opened.tun.fd, name: opened.tun.name, kind: opened.tun.kind } : null,
       udp: opened.udp.map((u) => ({ fd: u.fd, family: u.family })),
@@ -256,6 +260,11 @@ async function runMesh(
     } catch { /* parent gone */ }
   }
 
+  resolver.start((engine, sites) => {
+    log.message("notice", `addresses of ${sites.join(", ")} changed, handing them to the engine`);
+    plane.reload(engine);
+  });
+
   // Signals.
   let stopSignal: (name: string) => void = () => {};
   const stopRequested = new Promise<string>((res) => (stopSignal = res));
@@ -269,12 +278,16 @@ async function runMesh(
       // inspector trigger: disarm it again.
       ignoreSignal(SIGUSR1);
       if (engine === null) return;
-      // logrotate sends HUP too: only a changed config goes to the engine.
+      // logrotate sends HUP too: only a changed config (or changed addresses) goes to the engine.
       const text = configText(engine);
-      if (text === engineText) return;
+      const changed = text !== engineText;
       engineText = text;
-      log.message("notice", "SIGHUP: configuration changed, handing it to the engine");
-      plane.reload(engine);
+      resolver.refresh(changed ? engine as MeshConfig["engine"] : undefined).then((r) => {
+        if (!changed && r.changedSites.length === 0) return;
+        const what = changed ? "configuration" : `addresses of ${r.changedSites.join(", ")}`;
+        log.message("notice", `SIGHUP: ${what} changed, handing it to the engine`);
+        plane.reload(r.config);
+      });
     });
   };
   let engineText = configText(mesh.engine);
@@ -290,6 +303,7 @@ async function runMesh(
     stopRequested,
     plane.stopped.then(() => "data plane stopped", (e) => `data plane failed: ${e.message}`),
   ]);
+  resolver.stop();
   log.message("notice", `tincture ${mesh.engine.name} stopping (${why})`);
   let code = 0;
   if (why.startsWith("SIG")) {

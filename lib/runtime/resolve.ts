@@ -31,6 +31,12 @@ export const DEFAULT_LOOKUP_TIMEOUT_MS = 5000;
 /** How often HostResolver resolves again (5 minutes). */
 export const DEFAULT_RESOLVE_INTERVAL_MS = 300_000;
 
+/** DEFAULT_RESOLVE_INTERVAL_MS, or TINCTURE_RESOLVE_INTERVAL seconds (tests). */
+export function resolveIntervalMs(): number {
+  const s = Number(Deno.env.get("TINCTURE_RESOLVE_INTERVAL"));
+  return Number.isFinite(s) && s > 0 ? s * 1000 : DEFAULT_RESOLVE_INTERVAL_MS;
+}
+
 export interface ResolveOptions {
   readonly lookup?: Lookup;
   /** Per name (the names are looked up in parallel). */
@@ -171,7 +177,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 export interface HostResolverOptions extends Omit<ResolveOptions, "previous"> {
-  /** Between the end of one periodic resolution and the next (default 5 minutes). */
+  /** Between the end of one periodic resolution and the next (default resolveIntervalMs()). */
   readonly intervalMs?: number;
   /** Where notes go (the daemon logs them as warnings). */
   readonly warn?: (note: string) => void;
@@ -236,7 +242,7 @@ export class HostResolver {
   start(onChange: (config: EngineConfig, changedSites: readonly string[]) => void): void {
     if (this.#running) return;
     this.#running = true;
-    const interval = this.options.intervalMs ?? DEFAULT_RESOLVE_INTERVAL_MS;
+    const interval = this.options.intervalMs ?? resolveIntervalMs();
     const schedule = () => {
       if (!this.#running) return;
       this.#timer = setTimeout(() => {

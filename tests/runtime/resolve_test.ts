@@ -5,6 +5,7 @@ import {
   type LookupAddress,
   numericAddress,
   resolveEngineHosts,
+  resolveIntervalMs,
   systemLookup,
 } from "../../lib/runtime/resolve.ts";
 import {
@@ -318,4 +319,19 @@ Deno.test("HostResolver: start() re-resolves periodically and calls back only on
   const after = lookups;
   await new Promise((r) => setTimeout(r, 60));
   assert.ok(lookups <= after + 1, "stopped");
+});
+
+Deno.test("resolveIntervalMs: 5 minutes unless TINCTURE_RESOLVE_INTERVAL gives seconds", () => {
+  const saved = Deno.env.get("TINCTURE_RESOLVE_INTERVAL");
+  try {
+    Deno.env.delete("TINCTURE_RESOLVE_INTERVAL");
+    assert.equal(resolveIntervalMs(), 300_000);
+    Deno.env.set("TINCTURE_RESOLVE_INTERVAL", "2");
+    assert.equal(resolveIntervalMs(), 2000);
+    Deno.env.set("TINCTURE_RESOLVE_INTERVAL", "nonsense");
+    assert.equal(resolveIntervalMs(), 300_000);
+  } finally {
+    if (saved === undefined) Deno.env.delete("TINCTURE_RESOLVE_INTERVAL");
+    else Deno.env.set("TINCTURE_RESOLVE_INTERVAL", saved);
+  }
 });
