@@ -758,6 +758,8 @@ export class TincEngine {
     this.config = config;
     this.#hosts = new Map(config.hosts.map((h) => [h.name, h]));
 
+    // Hosts still configured whose connection is closed here: dialled again below.
+    const redial = new Set<string>();
     for (const c of [...this.connections.values()]) {
       const was = c.host;
       if (!was) continue;
@@ -773,6 +775,7 @@ export class TincEngine {
       );
       c.outgoingRecord = null;
       this.terminate(c, true, false);
+      if (now) redial.add(was.name);
     }
 
     // Outgoing connections: drop those no longer wanted, add the new ones.
@@ -781,6 +784,7 @@ export class TincEngine {
       const h = this.#hosts.get(o.name);
       if (h?.connectTo && h.name !== config.name) {
         o.host = h;
+        if (redial.has(o.name) && this.#started) this.#setupOutgoing(o);
         continue;
       }
       this.outgoings.splice(i, 1);
@@ -1065,9 +1069,14 @@ export class TincEngine {
 export { Request };
 
 /** Whether a host entry is the same in substance (a reload keeps its connection). */
+/**
+ * Whether a connection made under host entry `a` may carry on under `b`. Addresses only say
+ * where to dial (a re-resolved DNS name must not cut a working link), so they do not count.
+ */
 function sameHost(a: HostConfig, b: HostConfig): boolean {
   return a.publicKey.n === b.publicKey.n && a.publicKey.e === b.publicKey.e &&
-    JSON.stringify({ ...a, publicKey: null }) === JSON.stringify({ ...b, publicKey: null });
+    JSON.stringify({ ...a, publicKey: null, addresses: null }) ===
+      JSON.stringify({ ...b, publicKey: null, addresses: null });
 }
 
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Pick<T, K> {

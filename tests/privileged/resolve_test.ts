@@ -160,9 +160,7 @@ Deno.test({
 
 Deno.test({
   name: "resolve: a live peer whose name gains an address stays reachable after the reload",
-  // Known engine bug (lib/tinc/engine.ts reload): a host whose entry changed has its connection
-  // closed with its outgoing record dropped, and nothing dials it again. Enable once fixed.
-  ignore: true,
+  ignore,
   async fn() {
     const lab = await Lab.create("rsvl", { nodes: ["a", "b"], links: [["a", "b"]] });
     const hosts = hostsFile(lab, "a");

@@ -223,7 +223,11 @@ Deno.test("engine: reload keeps unchanged peers, drops changed ones, re-announce
   const { h, beta, gamma } = startWithBetaGamma(new Harness(ALPHA, [BETA, GAMMA]));
   const old = h.engine.config;
   const hosts = old.hosts.map((x) =>
-    x.name === "gamma" ? { ...x, addresses: [{ host: "192.168.77.33", port: 655 }] } : x
+    x.name === "gamma"
+      ? { ...x, transform: { ...x.transform, macLength: 8 } }
+      : x.name === "beta"
+      ? { ...x, addresses: [{ host: "192.168.77.22", port: 655 }] } // only where to dial
+      : x
   );
   h.engine.reload({
     ...old,
@@ -231,7 +235,7 @@ Deno.test("engine: reload keeps unchanged peers, drops changed ones, re-announce
     hosts: [...hosts, hostConfig(DELTA, true)],
   }, h.now);
   h.flush();
-  assert.equal(beta.closed, null, "beta's entry did not change: its connection stays");
+  assert.equal(beta.closed, null, "beta's entry changed only its address: its connection stays");
   assert.deepEqual(gamma.closed, { tarpit: false }, "gamma's entry changed: reconnect");
   assert.ok(
     beta.lines.some((l) => /^11 [0-9a-f]+ alpha 10\.77\.0\.1\/32#10$/.test(l)),
@@ -243,6 +247,27 @@ Deno.test("engine: reload keeps unchanged peers, drops changed ones, re-announce
     h.engine.dump().subnets.filter((s) => s.owner === "alpha").map((s) => s.subnet),
     ["10.77.0.9/32#10"],
   );
+});
+
+Deno.test("engine: reload redials a ConnectTo host whose entry changed; a new address is used", () => {
+  const h = new Harness({ ...ALPHA, connectTo: ["beta"] }, [BETA]);
+  h.start();
+  const p = h.answerConnect("beta");
+  p.send("12 1 beta alpha 192.168.77.1 655 c 5");
+  const old = h.engine.config;
+  // A re-resolved name: the link stays up.
+  const moved = old.hosts.map((x) => ({ ...x, addresses: [{ host: "192.168.77.20", port: 655 }] }));
+  h.engine.reload({ ...old, hosts: moved }, h.now);
+  h.flush();
+  assert.equal(p.closed, null, "an address change alone keeps the connection");
+  assert.equal(h.connects.length, 0);
+  // A changed transform: closed, and dialled again at once at the new address.
+  const changed = moved.map((x) => ({ ...x, transform: { ...x.transform, macLength: 8 } }));
+  h.engine.reload({ ...h.engine.config, hosts: changed }, h.now);
+  h.flush();
+  assert.deepEqual(p.closed, { tarpit: false });
+  assert.equal(h.connects.length, 1, "redialled without waiting for a back-off");
+  assert.equal(h.connects[0]!.to.key, "192.168.77.20:655");
 });
 
 Deno.test("engine: reload leaves name, port and timers alone until a restart", () => {
