@@ -145,6 +145,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "daemon: a persistent tun's stale addresses and routes are flushed first",
+  ignore,
+  async fn() {
+    const lab = await Lab.create("rtp", { nodes: ["a", "b"], links: [["a", "b"]] });
+    try {
+      // A persistent vpn0 left over with another run's address and route (the lab's
+      // namespaces have IPv6 off).
+      for (
+        const argv of [
+          ["ip", "tuntap", "add", "dev", "vpn0", "mode", "tun"],
+          ["ip", "addr", "add", "10.66.0.1/24", "dev", "vpn0"],
+          ["ip", "link", "set", "vpn0", "up"],
+          ["ip", "route", "add", "10.55.0.0/16", "dev", "vpn0"],
+        ]
+      ) await lab.exec("a", argv);
+      const a = await startTincture(lab, "a", { sites: [{ id: "b", connect: true }] });
+      await startTincture(lab, "b", { sites: [{ id: "a" }] });
+      await assertReachable(lab, "a", "b");
+      await assertPings(lab, "a", "b");
+      const addrs = (await lab.exec("a", ["ip", "addr", "show", "dev", "vpn0"])).stdout;
+      assert.doesNotMatch(addrs, /10\.66\./);
+      assert.match(addrs, /inet 10\.77\./);
+      assert.doesNotMatch((await lab.exec("a", ["ip", "route"])).stdout, /10\.55\./);
+      assert.equal((await a.proc.stop(5000)).code, 0);
+      // Persistent: the device stays, emptied of our addresses and routes.
+      assert.ok(await linkExists(lab, "a"));
+      assert.equal(await overlayRoutes(lab, "a"), "");
+    } finally {
+      await lab.destroy();
+    }
+  },
+});
+
+Deno.test({
   name: "daemon: without -n it detaches, the parent exits 0, the pidfile names the daemon",
   ignore,
   async fn() {
