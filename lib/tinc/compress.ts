@@ -10,10 +10,28 @@
  * zlib goes through node:zlib's synchronous functions (no I/O, but they allocate a Buffer per
  * call); LZO is allocation-free.
  *
+ * node:zlib is loaded on the first zlib packet, not imported: the first node: module an
+ * isolate loads starts Deno's Node compatibility layer, ~15-17 ms of CPU that every
+ * data-plane Worker paid at start-up (on the way to the first packet) for meshes that mostly
+ * never compress with zlib.
+ *
  * @module
  */
-import { deflateSync, inflateSync } from "node:zlib";
 import { Lzo1xCompressor, lzo1xDecompressSafe, lzo1xWorstCase } from "./lzo.ts";
+
+/** The two node:zlib functions we use. */
+interface Zlib {
+  deflateSync(buf: Uint8Array, options: { level: number }): Uint8Array;
+  inflateSync(buf: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
+}
+
+let zlibModule: Zlib | undefined;
+
+/** node:zlib, loaded synchronously on first use (Node's process.getBuiltinModule). */
+function zlib(): Zlib {
+  const g = globalThis as unknown as { process: { getBuiltinModule(id: string): Zlib } };
+  return zlibModule ??= g.process.getBuiltinModule("node:zlib");
+}
 
 export const COMPRESS_NONE = 0;
 export const COMPRESS_LZO_FAST = 10;
@@ -53,7 +71,7 @@ export class PacketCompressor {
     }
     if (level >= 1 && level <= 9) {
       try {
-        const out = deflateSync(src.subarray(off, off + len), { level });
+        const out = zlib().deflateSync(src.subarray(off, off + len), { level });
         if (out.length > cap) return 0;
         dst.set(out, dstOff);
         return out.length;
@@ -84,7 +102,7 @@ export class PacketCompressor {
     }
     if (level >= 1 && level <= 9) {
       try {
-        const out = inflateSync(src.subarray(off, off + len), { maxOutputLength: cap });
+        const out = zlib().inflateSync(src.subarray(off, off + len), { maxOutputLength: cap });
         if (out.length > cap) return -1;
         dst.set(out, dstOff);
         return out.length;
