@@ -5,7 +5,7 @@
  * managed; DaemonOptions below is the part we read); the result is the exit status.
  *
  * Phases (secnet's order): build the mesh config (mesh_config.ts) → detach unless -n/-m (a
- * `Deno.Command` re-exec; fork() hangs Deno) → open the TUN, configure it with `ip` → open the
+ * `Deno.Command` re-exec; fork() hangs Deno) → open the TUN, configure it (rtnetlink, else `ip`) → open the
  * UDP sockets and TCP listeners → pidfile → start the data-plane Worker (data_plane.ts), which
  * owns the engine and every descriptor from then on → drop to `userid` (after the Worker has
  * opened its logs and loaded its code, which may need root).
@@ -15,8 +15,9 @@
  * dumps nodes, edges, subnets and connections to the log. USR1 is set to SIG_IGN once Deno
  * has installed its inspector trigger (deno-platform.md §4), so it does nothing at all.
  *
- * secnet's ifconfig-path/route-path/ifconfig-type are not used: the device is always set up
- * with iproute2 (`ip-path`, default `ip`).
+ * secnet's ifconfig-path/route-path/ifconfig-type are not used: the device is set up with
+ * rtnetlink requests identical to iproute2's (rtnetlink.ts), or with `ip-path` when the
+ * config names one (and as the fallback when a request fails).
  *
  * @module
  */
@@ -27,6 +28,7 @@ import { buildMeshConfig, type DeviceConfig, type MeshConfig } from "./mesh_conf
 import { type LogTarget, SinkLogger, StderrSink } from "../log/log.ts";
 import { createSink } from "../log/syslog.ts";
 import { type InterfaceConfig, NetIf } from "./netif.ts";
+import { setupViaNetlink } from "./rtnetlink.ts";
 import { openTun, type TunDevice } from "../../ffi/tun_linux.ts";
 import { openUdp, SockAddrTable, tcpListen, type UdpSocket } from "../../ffi/socket.ts";
 import { closeFd, ignoreSignal, libc } from "../../ffi/libc.ts";
@@ -164,7 +166,10 @@ async function runMesh(
   const sink = createSink(targets);
   const log = new SinkLogger(sink);
   const opened: Opened = { tun: null, udp: [], listeners: [] };
-  const netif = new NetIf(mesh.device.ipPath ?? "ip");
+  // rtnetlink directly unless the config names its own `ip` (ip-path).
+  const netif = mesh.device.ipPath
+    ? new NetIf(mesh.device.ipPath)
+    : new NetIf("ip", undefined, undefined, setupViaNetlink);
   let ifcfg: InterfaceConfig | null = null;
   let root = Deno.uid() === 0;
   let pidfile: string | null = null;

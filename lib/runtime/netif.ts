@@ -8,9 +8,11 @@
  * O_CLOEXEC so no `ip` child ever keeps it alive.
  *
  * Start-up cost: every `ip` run is a fork/exec plus iproute2's own start (~3-7 ms of the one
- * core a daemon gets), so set-up is a single `ip -force -batch -` (one line per step; the
- * lines that failed are read back from its "Command failed -:N" reports). A device created
- * by our own open (`fresh`) has nothing to flush; only a persistent one pays for the
+ * core a daemon gets). The daemon sets the device up over rtnetlink (rtnetlink.ts, no
+ * process) unless `ip-path` names another `ip`; when that is not possible or a request fails,
+ * set-up is a single `ip -force -batch -` (one line per step; the lines that failed are read
+ * back from its "Command failed -:N" reports, so errors read like iproute2's). A device
+ * created by our own open (`fresh`) has nothing to flush; only a persistent one pays for the
  * per-family flushes, which `-batch` cannot express (no -4/-6 inside a batch).
  *
  * @module
@@ -80,7 +82,16 @@ export class NetIf {
   readonly run: IpRunner;
   readonly batch: IpBatchRunner;
 
-  constructor(readonly ipPath = "ip", run?: IpRunner, batch?: IpBatchRunner) {
+  /**
+   * `direct`, when given, tries the set-up without `ip` first (rtnetlink.ts's
+   * setupViaNetlink); false from it means "not done", and the batch runs instead.
+   */
+  constructor(
+    readonly ipPath = "ip",
+    run?: IpRunner,
+    batch?: IpBatchRunner,
+    readonly direct?: (cfg: InterfaceConfig) => boolean,
+  ) {
     this.run = run ?? ((args) => runIp(ipPath, args));
     const each = (lines: readonly (readonly string[])[]) => runEach(this.run, lines);
     this.batch = batch ??
@@ -90,6 +101,7 @@ export class NetIf {
   /** Brings the device up with its addresses, MTU and routes. */
   async configure(cfg: InterfaceConfig): Promise<void> {
     if (!cfg.fresh) await this.flush(cfg.name);
+    if (this.direct?.(cfg)) return;
     const steps = configureSteps(cfg);
     const failures = await this.batch(steps.map((s) => s.args));
     for (const f of failures) {
