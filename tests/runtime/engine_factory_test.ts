@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { staticImports } from "../support/module_graph.ts";
 import { createEngine } from "../../lib/runtime/engine_factory.ts";
 import type { EngineOutput, Logger } from "../../lib/tinc/types.ts";
 import { engineConfig } from "../tinc/_mesh.ts";
@@ -47,30 +48,7 @@ Deno.test("engine_factory's static module graph loads no node: builtin (Worker s
   // The Worker imports this module before its first packet; a static node: import anywhere
   // below it starts Deno's Node compatibility layer there (~15 ms of CPU).
   const self = new URL("../../lib/runtime/engine_factory.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", self.href],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-    }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>(info.roots);
-  const queue = [...info.roots];
-  while (queue.length > 0) {
-    for (const d of bySpecifier.get(queue.pop()!)?.dependencies ?? []) {
-      const s = d.code?.specifier;
-      if (s === undefined || d.isDynamic || seen.has(s)) continue;
-      seen.add(s);
-      queue.push(s);
-    }
-  }
+  const seen = await staticImports(self);
   assert.ok([...seen].some((s) => s.endsWith("/lib/tinc/engine.ts")), "walked the graph");
   assert.deepEqual([...seen].filter((s) => s.startsWith("node:")), []);
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { staticImports } from "../support/module_graph.ts";
 import { PacketCompressor, validCompressionLevel } from "../../lib/tinc/compress.ts";
 
 // The system zlib (what tincd links) for interop: compress2() and uncompress().
@@ -93,30 +94,7 @@ Deno.test("the engine's static module graph loads no node: builtin (Worker start
   // Each data-plane Worker loads lib/tinc/engine.ts; a static node: import there starts Deno's
   // Node compatibility layer in the Worker (~15 ms of CPU before the first packet).
   const engine = new URL("../../lib/tinc/engine.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", engine.href],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    roots: string[];
-    modules: {
-      specifier: string;
-      dependencies?: { code?: { specifier?: string }; isDynamic?: boolean }[];
-    }[];
-  };
-  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
-  const seen = new Set<string>(info.roots);
-  const queue = [...info.roots];
-  while (queue.length > 0) {
-    for (const d of bySpecifier.get(queue.pop()!)?.dependencies ?? []) {
-      const s = d.code?.specifier;
-      if (s === undefined || d.isDynamic || seen.has(s)) continue;
-      seen.add(s);
-      queue.push(s);
-    }
-  }
+  const seen = await staticImports(engine);
   assert.ok(seen.size > 10, "walked the graph");
   assert.deepEqual([...seen].filter((s) => s.startsWith("node:")), []);
 });
