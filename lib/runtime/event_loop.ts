@@ -497,9 +497,16 @@ export class EventLoop implements EngineOutput {
   }
 
   #drainTun(engine: LoopEngine, now: number): void {
-    this.#batching = this.#limits.gso;
+    const budget = this.#budget(this.#tunLastDrain, now);
+    this.#tunLastDrain = now;
+    // A lone packet goes straight out: a GSO train of one only adds a copy.
+    if (budget === 1 || !this.#limits.gso) {
+      this.#drainTunBatch(engine, budget, now);
+      return;
+    }
+    this.#batching = true;
     try {
-      this.#drainTunBatch(engine, now);
+      this.#drainTunBatch(engine, budget, now);
     } finally {
       this.#endBatch();
     }
@@ -520,7 +527,7 @@ export class EventLoop implements EngineOutput {
   /**
    * How many packets to read from one source this wake-up. At light traffic (nothing from this
    * source in the last LIGHT_TRAFFIC_GAP ms) one: a second read would only say EAGAIN, a
-   * syscall on the latency path (and a tun drain sends its GSO train only when it ends), and
+   * syscall on the latency path, and the packet leaves at once instead of in a GSO train, and
    * poll() is level-triggered, so anything left wakes us again at once and that wake-up drains
    * in full. Per source: a ping's reply arrives on UDP a fraction of a millisecond after its
    * request left the TUN, and is still light traffic.
@@ -529,11 +536,9 @@ export class EventLoop implements EngineOutput {
     return now - last > LIGHT_TRAFFIC_GAP ? 1 : this.#limits.drainBudget;
   }
 
-  #drainTunBatch(engine: LoopEngine, now: number): void {
+  #drainTunBatch(engine: LoopEngine, budget: number, now: number): void {
     const tun = this.#res.tun!;
     const buf = this.#tunBuf;
-    const budget = this.#budget(this.#tunLastDrain, now);
-    this.#tunLastDrain = now;
     for (let i = 0; i < budget; i++) {
       let len: number;
       try {
@@ -549,20 +554,24 @@ export class EventLoop implements EngineOutput {
   }
 
   #drainUdp(engine: LoopEngine, sock: UdpSocket, now: number): void {
-    this.#batching = this.#limits.gso; // relayed datagrams form trains too
+    const at = this.#res.udp.indexOf(sock);
+    const budget = this.#budget(this.#udpLastDrain[at]!, now);
+    this.#udpLastDrain[at] = now;
+    if (budget === 1 || !this.#limits.gso) {
+      this.#drainUdpBatch(engine, sock, budget, now);
+      return;
+    }
+    this.#batching = true; // relayed datagrams form trains too
     try {
-      this.#drainUdpBatch(engine, sock, now);
+      this.#drainUdpBatch(engine, sock, budget, now);
     } finally {
       this.#endBatch();
     }
   }
 
-  #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, now: number): void {
+  #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, budget: number, now: number): void {
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
-    const at = this.#res.udp.indexOf(sock);
-    const budget = this.#budget(this.#udpLastDrain[at]!, now);
-    this.#udpLastDrain[at] = now;
     // Past the budget only to finish a GRO train (poll() does not see its remains).
     for (let i = 0; i < budget || sock.pending; i++) {
       const len = sock.receive(buf, FRAME_HEADROOM, max);

@@ -11,7 +11,7 @@ import {
   type UdpSocket,
 } from "../../ffi/socket.ts";
 import { check, closeFd, libc } from "../../ffi/libc.ts";
-import { EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK } from "../../ffi/linux_constants.ts";
+import { EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "../../ffi/linux_constants.ts";
 import { type ConnId, NULL_LOGGER, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
 
 type Call = [string, ...unknown[]];
@@ -147,6 +147,35 @@ Deno.test("event loop: after a quiet spell a wake-up reads one datagram; a backl
     assert.equal(h.engine.count("udp"), 1, "light traffic: one read, no EAGAIN read");
     h.loop.runOnce(100);
     assert.equal(h.engine.count("udp"), 5, "the rest in one wake-up");
+  } finally {
+    peer.close();
+    h.close();
+  }
+});
+
+Deno.test("event loop: at light traffic a reply leaves at once, not in a GSO train at the end", () => {
+  const h = harness();
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  const immediate: boolean[] = [];
+  h.engine.onUdp = (buf, off, len, from) => {
+    h.engine.calls.push(["udp", from.key, len]);
+    h.loop.sendUdp(from, buf, off, len);
+    // Already on its way before the engine call returns?
+    const pfd = new Uint8Array(8);
+    new DataView(pfd.buffer).setInt32(0, peer.fd, true);
+    new DataView(pfd.buffer).setInt16(4, POLLIN, true);
+    immediate.push(libc().poll(pfd, 1n, 0) === 1);
+  };
+  try {
+    const rx = new Uint8Array(64);
+    for (let i = 0; i < 3; i++) {
+      peer.send(sockAddr("127.0.0.1", h.port), new Uint8Array([1, 2, 3]), 0, 3);
+      h.spin(1000, () => h.engine.count("udp") > i);
+      while (peer.receive(rx, 0, 64) >= 0) { /* drain the echo */ }
+      libc().poll(new Uint8Array(0), 0n, 5); // a quiet spell: light traffic again
+    }
+    assert.deepEqual(immediate, [true, true, true]);
+    assert.equal(h.loop.stats.gsoTrains, 0);
   } finally {
     peer.close();
     h.close();
