@@ -193,6 +193,14 @@ export class WarmUp {
     p[20] = 8; // echo request
   }
 
+  /** The descriptors it opened and owns (for tests). */
+  descriptors(): number[] {
+    const fds: number[] = [];
+    for (const o of this.#sockets) fds.push(o.udp.fd, o.listener);
+    for (const s of this.#sides) fds.push(s.tun.fd, s.kernelFd, s.wakeFd);
+    return fds;
+  }
+
   get roundTrips(): number {
     return this.#replies;
   }
