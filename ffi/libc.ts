@@ -50,6 +50,7 @@ const SYMBOLS = {
   strerror: { parameters: ["i32"], result: "pointer" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
   getpid: { parameters: [], result: "i32" },
+  sched_setscheduler: { parameters: ["i32", "i32", "buffer"], result: "i32" },
   getuid: { parameters: [], result: "u32" },
   setgroups: { parameters: ["usize", "pointer"], result: "i32" },
   setgid: { parameters: ["u32"], result: "i32" },

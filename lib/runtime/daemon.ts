@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { idleV8Workers } from "./threads.ts";
 import type { Dict } from "../conf/dict.ts";
 import { ConfigError, renderError } from "../conf/errors.ts";
 import type { LogSpec } from "../modules/specs.ts";
@@ -260,6 +261,11 @@ async function runMesh(
     await plane.started;
   } catch (e) {
     return await fail("cannot start the data plane", e);
+  }
+  // V8's compilers and GC helpers must not hold the core when a packet wakes the data plane
+  // (threads.ts). TINCTURE_IDLE_V8=0 leaves them alone, for comparisons.
+  if (Deno.env.get("TINCTURE_IDLE_V8") !== "0") {
+    log.message("info", `${idleV8Workers()} V8 background thread(s) set to SCHED_IDLE`);
   }
   // Only now: the Worker has opened its log files and loaded its modules (both may need
   // root). glibc applies the change to every thread, the Worker's included.

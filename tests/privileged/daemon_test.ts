@@ -39,6 +39,8 @@ Deno.test({
       await assertPings(lab, "a", "b");
       await assertPings(lab, "b", "a");
 
+      // V8's background threads yield to the data plane at once (threads.ts).
+      assert.match(readText(a.log), /[1-9]\d* V8 background thread\(s\) set to SCHED_IDLE/);
       // The packet path was warmed up through throwaway engines on loopback (warm_up.ts).
       assert.ok(
         await waitFor(() => /JIT warm-up: 550 round trips in \d+ ms\n/.test(readText(a.log)), 5000),
