@@ -8,28 +8,18 @@ import {
   resolveIntervalMs,
   systemLookup,
 } from "../../lib/runtime/resolve.ts";
+import { hostConfig } from "../tinc/_mesh.ts";
 import {
-  DEFAULT_TRANSFORM,
   ENGINE_DEFAULTS,
   type EngineConfig,
   type HostAddress,
   type HostConfig,
 } from "../../lib/tinc/config.ts";
 
+/** A site with a toy key (nothing here signs or encrypts). */
 function host(name: string, addresses: HostAddress[], connectTo = true): HostConfig {
-  return {
-    name,
-    publicKey: { n: 3233n, e: 17n, size: 2 },
-    addresses,
-    connectTo,
-    allowedSubnets: null,
-    transform: DEFAULT_TRANSFORM,
-    indirectData: false,
-    tcpOnly: false,
-    clampMss: true,
-    weight: null,
-    pmtu: null,
-  };
+  const publicKey = { n: 3233n, e: 17n, size: 2 };
+  return hostConfig({ name, ip: "0.0.0.0", host: { publicKey, addresses } }, connectTo);
 }
 
 function engineConfig(hosts: HostConfig[]): EngineConfig {
