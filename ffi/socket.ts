@@ -473,8 +473,21 @@ export class UdpSocket {
       this.#txView = off === 0 ? buf : buf.subarray(off);
     }
     const r = this.#sendto(this.#txView!, len, sa);
-    if (r === SendResult.Sent && len > (this.#sizeOk.get(to) ?? 0)) this.#sizeOk.set(to, len);
+    // A one-peer cache in front of the WeakMap: the usual packet skips the lookup.
+    if (r === SendResult.Sent && (to !== this.#okTo || len > this.#okLen)) {
+      this.#noteSizeOk(to, len);
+    }
     return r;
+  }
+
+  #okTo: SockAddr | null = null;
+  #okLen = 0;
+
+  #noteSizeOk(to: SockAddr, len: number): void {
+    const known = this.#sizeOk.get(to) ?? 0;
+    if (len > known) this.#sizeOk.set(to, len);
+    this.#okTo = to;
+    this.#okLen = len > known ? len : known;
   }
 
   #sendto(view: Uint8Array<ArrayBuffer>, len: number, sa: Uint8Array<ArrayBuffer>): SendResult {
@@ -589,8 +602,10 @@ export class UdpSocket {
     }
     this.lastSendErrno = e;
     if (e === EAGAIN || e === 105 /* ENOBUFS */) return; // lost, like on the wire
-    if (e === EMSGSIZE) this.#sizeOk.delete(this.#batchTo!);
-    else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
+    if (e === EMSGSIZE) {
+      this.#sizeOk.delete(this.#batchTo!);
+      if (this.#okTo === this.#batchTo) this.#okTo = null;
+    } else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
     for (let at = 0; at < total; at += seg) {
       this.#sendto(this.#batchView(at), Math.min(seg, total - at), sa);
     }
