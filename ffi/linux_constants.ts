@@ -18,6 +18,9 @@ export const F_SETFL = 4;
 // <linux/if_tun.h>
 /** _IOW('T', 202, int) */
 export const TUNSETIFF = 0x400454ca;
+/** TUNGETIFF = _IOR('T', 210, unsigned int): the attached device's flags in ifr_flags. */
+export const TUNGETIFF = 0x800454d2;
+export const IFF_PERSIST = 0x0800;
 export const IFF_TUN = 0x0001;
 export const IFF_TAP = 0x0002;
 export const IFF_NO_PI = 0x1000;

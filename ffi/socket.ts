@@ -287,6 +287,26 @@ export enum SendResult {
 }
 
 /** A non-blocking UDP socket with allocation-free receive and send. */
+/**
+ * Views of one buffer from an offset on, each made once (an FFI buffer argument carries no
+ * offset, and a subarray per packet would allocate).
+ */
+class OffsetViews {
+  readonly #views = new Map<number, Uint8Array<ArrayBuffer>>();
+
+  constructor(readonly buf: Uint8Array<ArrayBuffer>) {}
+
+  at(off: number): Uint8Array<ArrayBuffer> {
+    let v = this.#views.get(off);
+    if (v === undefined) {
+      if (this.#views.size > 512) this.#views.clear();
+      v = this.buf.subarray(off);
+      this.#views.set(off, v);
+    }
+    return v;
+  }
+}
+
 export class UdpSocket {
   readonly port: number;
   /** The peer of the last successful `receive` (interned). */
@@ -369,7 +389,7 @@ export class UdpSocket {
   }
   #gro = false;
   readonly #groBuf = new Uint8Array(65536 + 2048);
-  readonly #groViews = new Map<number, Uint8Array<ArrayBuffer>>();
+  readonly #groViews = new OffsetViews(this.#groBuf);
   #groAt = 0;
   #groEnd = 0;
   #groSeg = 0;
@@ -394,16 +414,6 @@ export class UdpSocket {
     iov.setBigUint64(8, BigInt(this.#groBuf.length), true);
     this.#gro = true;
     return true;
-  }
-
-  #groView(at: number): Uint8Array<ArrayBuffer> {
-    let v = this.#groViews.get(at);
-    if (v === undefined) {
-      if (this.#groViews.size > 512) this.#groViews.clear();
-      v = this.#groBuf.subarray(at);
-      this.#groViews.set(at, v);
-    }
-    return v;
   }
 
   #receiveGro(max: number): number {
@@ -447,7 +457,7 @@ export class UdpSocket {
     }
     const at = this.#groAt;
     const len = Math.min(this.#groSeg, this.#groEnd - at, max);
-    c.memcpy(this.#rxView!, this.#groView(at), usize(len));
+    c.memcpy(this.#rxView!, this.#groViews.at(at), usize(len));
     this.#groAt = at + this.#groSeg;
     return len;
   }
@@ -518,7 +528,7 @@ export class UdpSocket {
   gsoSegments = 0;
   readonly #sizeOk = new WeakMap<SockAddr, number>();
   readonly #batch = new Uint8Array(GSO_MAX_BYTES + 2048);
-  readonly #batchViews = new Map<number, Uint8Array<ArrayBuffer>>();
+  readonly #batchViews = new OffsetViews(this.#batch);
   #batchTo: SockAddr | null = null;
   #batchSa: Uint8Array<ArrayBuffer> | null = null;
   #batchSeg = 0;
@@ -533,16 +543,6 @@ export class UdpSocket {
   readonly #iovView = new DataView(this.#iov.buffer);
   readonly #cmsgView = new DataView(this.#cmsg.buffer);
   #msgReady = false;
-
-  #batchView(at: number): Uint8Array<ArrayBuffer> {
-    let v = this.#batchViews.get(at);
-    if (v === undefined) {
-      if (this.#batchViews.size > 512) this.#batchViews.clear();
-      v = this.#batch.subarray(at);
-      this.#batchViews.set(at, v);
-    }
-    return v;
-  }
 
   /**
    * Sends `buf[off, off+len)` to `to`, possibly later as part of a train (call `flush` at
@@ -567,7 +567,7 @@ export class UdpSocket {
       this.#txOff = off;
       this.#txView = off === 0 ? buf : buf.subarray(off);
     }
-    libc().memcpy(this.#batchView(this.#batchLen), this.#txView!, usize(len));
+    libc().memcpy(this.#batchViews.at(this.#batchLen), this.#txView!, usize(len));
     this.#batchLen += len;
     this.#batchCount++;
     return SendResult.Sent;
@@ -607,7 +607,7 @@ export class UdpSocket {
       if (this.#okTo === this.#batchTo) this.#okTo = null;
     } else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
     for (let at = 0; at < total; at += seg) {
-      this.#sendto(this.#batchView(at), Math.min(seg, total - at), sa);
+      this.#sendto(this.#batchViews.at(at), Math.min(seg, total - at), sa);
     }
   }
 

@@ -14,6 +14,7 @@ import {
   EAGAIN,
   EINTR,
   IFF_NO_PI,
+  IFF_PERSIST,
   IFF_TAP,
   IFF_TUN,
   IFNAMSIZ,
@@ -21,6 +22,7 @@ import {
   O_NONBLOCK,
   O_RDWR,
   SIZEOF_IFREQ,
+  TUNGETIFF,
   TUNSETIFF,
 } from "./linux_constants.ts";
 
@@ -129,6 +131,18 @@ export class TunDevice {
       this.txErrors++;
       return false;
     }
+  }
+
+  /**
+   * Whether the device is persistent (`ip tuntap add`, `tunctl`), i.e. may carry a previous
+   * run's addresses and routes. A non-persistent one exists only while a descriptor holds it
+   * and a second attach would fail (EBUSY), so it was created by our open: nothing to flush.
+   * When in doubt (ioctl failed), persistent.
+   */
+  isPersistent(): boolean {
+    const ifr = new Uint8Array(SIZEOF_IFREQ);
+    if (libc().ioctl(this.fd, BigInt(TUNGETIFF), ifr) < 0) return true;
+    return (new DataView(ifr.buffer).getUint16(IFNAMSIZ, true) & IFF_PERSIST) !== 0;
   }
 
   close(): void {

@@ -32,8 +32,8 @@ import { type InterfaceConfig, NetIf } from "./netif.ts";
 import { setupViaNetlink } from "./rtnetlink.ts";
 import { openTun, type TunDevice } from "../../ffi/tun_linux.ts";
 import { openUdp, SockAddrTable, tcpListen, type UdpSocket } from "../../ffi/socket.ts";
-import { closeFd, ignoreSignal, libc } from "../../ffi/libc.ts";
-import { IFNAMSIZ, SIGUSR1, SIZEOF_IFREQ } from "../../ffi/linux_constants.ts";
+import { closeFd, ignoreSignal } from "../../ffi/libc.ts";
+import { SIGUSR1 } from "../../ffi/linux_constants.ts";
 import { DataPlane } from "./data_plane.ts";
 import { dropPrivileges, removePidfile, resolveUser, writePidfile } from "./privileges.ts";
 import type { LoopLimits } from "./event_loop.ts";
@@ -128,22 +128,6 @@ export function interfaceConfig(device: DeviceConfig, ifname: string): Interface
   };
 }
 
-/** <linux/if_tun.h>: TUNGETIFF = _IOR('T', 210, unsigned int); IFF_PERSIST in ifr_flags. */
-const TUNGETIFF = 0x800454d2;
-const IFF_PERSIST = 0x0800;
-
-/**
- * Whether the attached tun is persistent (`ip tuntap add`, `tunctl`), i.e. may carry a
- * previous run's addresses and routes. A non-persistent one exists only while a descriptor
- * holds it and a second attach would fail (EBUSY), so it was created by our open: nothing to
- * flush. When in doubt (ioctl failed), persistent.
- */
-export function tunIsPersistent(fd: number): boolean {
-  const ifr = new Uint8Array(SIZEOF_IFREQ);
-  if (libc().ioctl(fd, BigInt(TUNGETIFF), ifr) < 0) return true;
-  return (new DataView(ifr.buffer).getUint16(IFNAMSIZ, true) & IFF_PERSIST) !== 0;
-}
-
 interface Opened {
   tun: TunDevice | null;
   udp: UdpSocket[];
@@ -197,7 +181,7 @@ async function runMesh(
       });
       ifcfg = {
         ...interfaceConfig(mesh.device, opened.tun.name),
-        fresh: !tunIsPersistent(opened.tun.fd),
+        fresh: !opened.tun.isPersistent(),
       };
       await netif.configure(ifcfg);
       log.message("info", `${mesh.device.name}: using ${opened.tun.name}`);

@@ -28,8 +28,7 @@ import { SockAddrTable, UdpSocket } from "../../ffi/socket.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
 import { closeFd, monotonicClock } from "../../ffi/libc.ts";
 import { formatDump } from "./dump.ts";
-import { WarmUp } from "./warm_up.ts";
-import type { EngineConfig } from "../tinc/config.ts";
+import { WarmUpSchedule } from "./warm_up.ts";
 
 /** What the loop needs beyond LoopEngine. */
 export interface EngineHandle extends LoopEngine {
@@ -88,38 +87,16 @@ async function run(start: WorkerStart): Promise<void> {
   engine.start(clock());
   post({ type: "started", port: udp[0]?.port ?? 0 });
 
-  // The warm-up starts a second after the engine, once the first handshakes are done: its
-  // background compiles would otherwise compete with them (~130 ms later first ping).
-  let warm: WarmUp | null = null;
-  let warmAt = clock() + WARM_UP_DELAY_MS;
+  // JIT warm-up of the packet path (warm_up.ts), interleaved with the real loop.
+  const warmUp = new WarmUpSchedule(
+    mod.createEngine,
+    start.engineConfig,
+    clock,
+    udp[0]?.family,
+    log,
+  );
   for (;;) {
-    // Before and while warming up, the loop waits at most until the next warm-up slice.
-    let wait: number | undefined;
-    if (warmAt !== Infinity) {
-      const now = clock();
-      if (now >= warmAt) {
-        warmAt = Infinity;
-        warm = startWarmUp(mod.createEngine, start.engineConfig, clock, udp[0]?.family, log);
-      } else {
-        wait = Math.ceil(warmAt - now);
-      }
-    }
-    if (warm !== null) {
-      wait = warm.step();
-      if (wait < 0) {
-        const r = warm.close();
-        log.log(
-          "info",
-          "status",
-          `JIT warm-up: ${r.roundTrips} round trips in ${r.ms.toFixed(0)} ms${
-            r.finished ? "" : " (stopped early)"
-          }`,
-        );
-        warm = null;
-        wait = undefined;
-      }
-    }
-    if (!loop.runOnce(wait)) continue;
+    if (!loop.runOnce(warmUp.step())) continue;
     const cmd = Atomics.exchange(control, CONTROL_COMMANDS, 0);
     if (cmd & CMD_REOPEN_LOGS) sink.reopen();
     // Requests before the dump, so a dump after a reload shows the new state.
@@ -144,7 +121,7 @@ async function run(start: WorkerStart): Promise<void> {
     if (cmd & CMD_STOP) break;
   }
 
-  warm?.close();
+  warmUp.close();
   const now = clock();
   engine.stop(now);
   loop.closeAll();
@@ -153,31 +130,4 @@ async function run(start: WorkerStart): Promise<void> {
   for (const l of r.listeners) closeFd(l);
   post({ type: "stopped", stats: { ...loop.stats } });
   sink.close();
-}
-
-/** ms after the engine's start when the packet-path warm-up begins. */
-const WARM_UP_DELAY_MS = 1000;
-
-/** The packet-path warm-up (warm_up.ts), when it applies and can start; null otherwise. */
-function startWarmUp(
-  createEngine: CreateEngine,
-  config: unknown,
-  clock: () => number,
-  family: 4 | 6 | undefined,
-  log: Logger,
-): WarmUp | null {
-  const c = config as Partial<EngineConfig>;
-  if (
-    // Off on request, outside router mode, and with the slow built-in RSA (handshakes would
-    // stall the real loop for tens of ms).
-    Deno.env.get("TINCTURE_WARMUP") === "0" || Deno.env.get("TINCTURE_CRYPTO") === "builtin" ||
-    family === undefined || c.mode !== "router" ||
-    c.privateKey === undefined || !Array.isArray(c.hosts)
-  ) return null;
-  try {
-    return new WarmUp(createEngine, c as EngineConfig, clock, family);
-  } catch (e) {
-    log.log("info", "status", `JIT warm-up skipped: ${(e as Error).message}`);
-    return null;
-  }
 }

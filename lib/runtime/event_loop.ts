@@ -155,7 +155,7 @@ const enum SlotKind {
 const PROFILE_FILE = Deno.env.get("TINCTURE_LOOP_PROFILE") || null;
 const PROFILE_ROUNDS = 1000;
 
-/** ms without packets from a source after which its wake-up reads one packet (see #budget). */
+/** ms without packets from a source after which its wake-up reads one packet (see #startDrain). */
 const LIGHT_TRAFFIC_GAP = 1;
 
 /** First ConnId the driver gives accepted connections (the engine numbers outgoing from 1). */
@@ -211,7 +211,7 @@ export class EventLoop implements EngineOutput {
   readonly #wakeBuf = new Uint8Array(8);
 
   #now = 0;
-  /** Loop time of the last drain of the TUN and of each UDP socket (see #budget). */
+  /** Loop time of the last drain of the TUN and of each UDP socket (see #startDrain). */
   #tunLastDrain = -Infinity;
   readonly #udpLastDrain: Float64Array;
   #inEngine = false;
@@ -220,7 +220,7 @@ export class EventLoop implements EngineOutput {
   #busyCount = 0;
   /** Accepting failed (EMFILE): listeners are left out of poll until then. */
   #listenersPausedUntil = 0;
-  /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endBatch). */
+  /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endDrain). */
   #batching = false;
 
   constructor(
@@ -497,22 +497,69 @@ export class EventLoop implements EngineOutput {
   }
 
   #drainTun(engine: LoopEngine, now: number): void {
-    const budget = this.#budget(this.#tunLastDrain, now);
+    const tun = this.#res.tun!;
+    const buf = this.#tunBuf;
+    const budget = this.#startDrain(this.#tunLastDrain, now);
     this.#tunLastDrain = now;
-    // A lone packet goes straight out: a GSO train of one only adds a copy.
-    if (budget === 1 || !this.#limits.gso) {
-      this.#drainTunBatch(engine, budget, now);
-      return;
-    }
-    this.#batching = true;
     try {
-      this.#drainTunBatch(engine, budget, now);
+      for (let i = 0; i < budget; i++) {
+        let len: number;
+        try {
+          len = tun.readFrame(buf, FRAME_HEADROOM);
+        } catch (e) {
+          this.#log.log(
+            "error",
+            "status",
+            `Error reading from ${tun.name}: ${(e as Error).message}`,
+          );
+          return;
+        }
+        if (len === 0) return;
+        this.stats.tunFrames++;
+        engine.onTun(buf, FRAME_HEADROOM, len, now);
+      }
     } finally {
-      this.#endBatch();
+      this.#endDrain();
     }
   }
 
-  #endBatch(): void {
+  #drainUdp(engine: LoopEngine, sock: UdpSocket, now: number): void {
+    const buf = this.#udpBuf;
+    const max = buf.length - FRAME_HEADROOM;
+    const at = this.#res.udp.indexOf(sock);
+    const budget = this.#startDrain(this.#udpLastDrain[at]!, now); // relayed datagrams batch too
+    this.#udpLastDrain[at] = now;
+    try {
+      // Past the budget only to finish a GRO train (poll() does not see its remains).
+      for (let i = 0; i < budget || sock.pending; i++) {
+        const len = sock.receive(buf, FRAME_HEADROOM, max);
+        if (len < 0) return;
+        this.stats.udpDatagrams++;
+        engine.onUdp(buf, FRAME_HEADROOM, len, sock.from!, now);
+      }
+    } finally {
+      this.#endDrain();
+    }
+  }
+
+  /**
+   * How many packets to read from a source last drained at `last`, and whether its sends may
+   * gather into GSO trains. At light traffic (nothing from this source in the last
+   * LIGHT_TRAFFIC_GAP ms) one, sent at once: a second read would only say EAGAIN, a syscall on
+   * the latency path, a train of one only adds a copy, and poll() is level-triggered, so
+   * anything left wakes us again at once and that wake-up drains in full. Per source: a ping's
+   * reply arrives on UDP a fraction of a millisecond after its request left the TUN, and is
+   * still light traffic.
+   */
+  #startDrain(last: number, now: number): number {
+    const budget = now - last > LIGHT_TRAFFIC_GAP ? 1 : this.#limits.drainBudget;
+    this.#batching = budget > 1 && this.#limits.gso;
+    return budget;
+  }
+
+  /** Sends the trains a drain gathered. */
+  #endDrain(): void {
+    if (!this.#batching) return;
     this.#batching = false;
     let trains = 0, segments = 0;
     for (const u of this.#res.udp) {
@@ -522,63 +569,6 @@ export class EventLoop implements EngineOutput {
     }
     this.stats.gsoTrains = trains;
     this.stats.gsoSegments = segments;
-  }
-
-  /**
-   * How many packets to read from one source this wake-up. At light traffic (nothing from this
-   * source in the last LIGHT_TRAFFIC_GAP ms) one: a second read would only say EAGAIN, a
-   * syscall on the latency path, and the packet leaves at once instead of in a GSO train, and
-   * poll() is level-triggered, so anything left wakes us again at once and that wake-up drains
-   * in full. Per source: a ping's reply arrives on UDP a fraction of a millisecond after its
-   * request left the TUN, and is still light traffic.
-   */
-  #budget(last: number, now: number): number {
-    return now - last > LIGHT_TRAFFIC_GAP ? 1 : this.#limits.drainBudget;
-  }
-
-  #drainTunBatch(engine: LoopEngine, budget: number, now: number): void {
-    const tun = this.#res.tun!;
-    const buf = this.#tunBuf;
-    for (let i = 0; i < budget; i++) {
-      let len: number;
-      try {
-        len = tun.readFrame(buf, FRAME_HEADROOM);
-      } catch (e) {
-        this.#log.log("error", "status", `Error reading from ${tun.name}: ${(e as Error).message}`);
-        return;
-      }
-      if (len === 0) return;
-      this.stats.tunFrames++;
-      engine.onTun(buf, FRAME_HEADROOM, len, now);
-    }
-  }
-
-  #drainUdp(engine: LoopEngine, sock: UdpSocket, now: number): void {
-    const at = this.#res.udp.indexOf(sock);
-    const budget = this.#budget(this.#udpLastDrain[at]!, now);
-    this.#udpLastDrain[at] = now;
-    if (budget === 1 || !this.#limits.gso) {
-      this.#drainUdpBatch(engine, sock, budget, now);
-      return;
-    }
-    this.#batching = true; // relayed datagrams form trains too
-    try {
-      this.#drainUdpBatch(engine, sock, budget, now);
-    } finally {
-      this.#endBatch();
-    }
-  }
-
-  #drainUdpBatch(engine: LoopEngine, sock: UdpSocket, budget: number, now: number): void {
-    const buf = this.#udpBuf;
-    const max = buf.length - FRAME_HEADROOM;
-    // Past the budget only to finish a GRO train (poll() does not see its remains).
-    for (let i = 0; i < budget || sock.pending; i++) {
-      const len = sock.receive(buf, FRAME_HEADROOM, max);
-      if (len < 0) return;
-      this.stats.udpDatagrams++;
-      engine.onUdp(buf, FRAME_HEADROOM, len, sock.from!, now);
-    }
   }
 
   #acceptAll(engine: LoopEngine, listenFd: number, now: number): void {

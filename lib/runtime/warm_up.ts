@@ -2,11 +2,11 @@
  * JIT warm-up of the packet path. V8 runs new code in its interpreter and baseline tiers and
  * optimises a function only after it has run many times: left alone, the first few hundred
  * packets of a fresh daemon took 0.5-8 ms a round trip instead of 0.3 (bench/RESULTS.md). So
- * right after start-up the data-plane Worker drives two throwaway engines through the very
- * classes the real traffic uses (EventLoop, UdpSocket, TunDevice, the engine, libcrypto
- * contexts): a TCP meta handshake and UDP data over loopback, each "TUN" a datagram
- * socketpair whose far end plays the kernel and answers pings. Interleaved with the real loop
- * in slices of about a millisecond, so real packets wait at most that long.
+ * a second after start-up (`WarmUpSchedule`) the data-plane Worker drives two throwaway
+ * engines through the very classes the real traffic uses (EventLoop, UdpSocket, TunDevice,
+ * the engine, libcrypto contexts): a TCP meta handshake and UDP data over loopback, each "TUN"
+ * a datagram socketpair whose far end plays the kernel and answers pings. Interleaved with the
+ * real loop in slices of about a millisecond, so real packets wait at most that long.
  *
  * Only router mode is warmed (switch/hub frames take other branches). Anything that fails
  * (no loopback in the namespace, no ports) ends the warm-up quietly: it is an optimisation.
@@ -15,9 +15,9 @@
  * @module
  */
 import type { EngineConfig, HostConfig } from "../tinc/config.ts";
-import { NULL_LOGGER } from "../tinc/types.ts";
+import { type Logger, NULL_LOGGER } from "../tinc/types.ts";
 import { publicKeyOf } from "../crypto/rsa_key.ts";
-import { check, closeFd, libc } from "../../ffi/libc.ts";
+import { check, closeFd, libc, usize } from "../../ffi/libc.ts";
 import {
   AF_UNIX,
   EFD_CLOEXEC,
@@ -184,7 +184,6 @@ export class WarmUp {
   #buildPing(): void {
     const p = this.#ping;
     p[0] = 0x45;
-    p[2] = 0;
     p[3] = PING_LEN;
     p[8] = 64; // TTL
     p[9] = 1; // ICMP
@@ -217,8 +216,8 @@ export class WarmUp {
     for (;;) {
       a.loop.runOnce(0);
       b.loop.runOnce(0);
-      this.#echo(b);
-      this.#collect(a);
+      this.#kernel(b, true);
+      this.#kernel(a, false);
       const now = this.#clock();
       if (this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS) return -1;
       const paced = this.#replies >= FAST_ROUND_TRIPS;
@@ -237,38 +236,31 @@ export class WarmUp {
   }
 
   #send(a: Side, now: number): void {
-    libc().write(a.kernelFd, this.#ping, BigInt(PING_LEN));
+    libc().write(a.kernelFd, this.#ping, usize(PING_LEN));
     this.#inFlight++;
     this.#lastSend = now;
   }
 
-  /** B's kernel: answers echo requests. */
-  #echo(b: Side): void {
+  /** The kernel behind a side's TUN: B's answers echo requests, A's counts the replies. */
+  #kernel(s: Side, answer: boolean): void {
     const rx = this.#rx;
     for (;;) {
-      const n = libc().read(b.kernelFd, rx, BigInt(rx.length));
+      const n = libc().read(s.kernelFd, rx, usize(rx.length));
       if (n <= 0) return;
-      if (n < 28 || rx[9] !== 1 || rx[20] !== 8) continue;
-      for (let i = 0; i < 4; i++) {
-        const t = rx[12 + i]!;
-        rx[12 + i] = rx[16 + i]!;
-        rx[16 + i] = t;
+      if (n < 28 || rx[9] !== 1 || rx[20] !== (answer ? 8 : 0)) continue;
+      if (answer) {
+        for (let i = 0; i < 4; i++) {
+          const t = rx[12 + i]!;
+          rx[12 + i] = rx[16 + i]!;
+          rx[16 + i] = t;
+        }
+        rx[20] = 0; // echo reply
+        libc().write(s.kernelFd, rx, usize(n));
+      } else {
+        this.#replies++;
+        if (this.#inFlight > 0) this.#inFlight--;
+        this.#lastReply = this.#clock();
       }
-      rx[20] = 0; // echo reply
-      libc().write(b.kernelFd, rx, BigInt(n));
-    }
-  }
-
-  /** A's kernel: counts echo replies. */
-  #collect(a: Side): void {
-    const rx = this.#rx;
-    for (;;) {
-      const n = libc().read(a.kernelFd, rx, BigInt(rx.length));
-      if (n <= 0) return;
-      if (n < 28 || rx[9] !== 1 || rx[20] !== 0) continue;
-      this.#replies++;
-      if (this.#inFlight > 0) this.#inFlight--;
-      this.#lastReply = this.#clock();
     }
   }
 
@@ -330,4 +322,75 @@ function openLoopback(family: 4 | 6): Sockets[] {
     }
   }
   throw last;
+}
+
+/** ms after the engine's start when the warm-up begins. */
+const WARM_UP_DELAY_MS = 1000;
+
+/**
+ * When the data-plane Worker warms up: a second after the engine starts, once the first
+ * handshakes are done (the warm-up's background compiles would otherwise compete with them:
+ * ~130 ms later first ping), and only where it applies: not with TINCTURE_WARMUP=0, outside
+ * router mode, or with the slow built-in RSA (its handshakes would stall the real loop for
+ * tens of ms).
+ */
+export class WarmUpSchedule {
+  #at: number;
+  #warm: WarmUp | null = null;
+
+  constructor(
+    readonly createEngine: CreateEngine,
+    readonly config: unknown,
+    readonly clock: () => number,
+    readonly family: 4 | 6 | undefined,
+    readonly log: Logger,
+  ) {
+    const c = config as Partial<EngineConfig>;
+    const applies = Deno.env.get("TINCTURE_WARMUP") !== "0" &&
+      Deno.env.get("TINCTURE_CRYPTO") !== "builtin" && family !== undefined &&
+      c.mode === "router" && c.privateKey !== undefined && Array.isArray(c.hosts);
+    this.#at = applies ? clock() + WARM_UP_DELAY_MS : Infinity;
+  }
+
+  /**
+   * Runs a warm-up slice when one is due. Returns the longest the real loop may sleep before
+   * the next (ms), or undefined when the warm-up is over or has nothing to do.
+   */
+  step(): number | undefined {
+    if (this.#at !== Infinity) {
+      const now = this.clock();
+      if (now < this.#at) return Math.ceil(this.#at - now);
+      this.#at = Infinity;
+      try {
+        this.#warm = new WarmUp(
+          this.createEngine,
+          this.config as EngineConfig,
+          this.clock,
+          this.family!,
+        );
+      } catch (e) {
+        this.log.log("info", "status", `JIT warm-up skipped: ${(e as Error).message}`);
+      }
+    }
+    if (this.#warm === null) return undefined;
+    const wait = this.#warm.step();
+    if (wait >= 0) return wait;
+    this.close();
+    return undefined;
+  }
+
+  /** Ends a warm-up under way (reported in the log) and cancels one not yet started. */
+  close(): void {
+    this.#at = Infinity;
+    if (this.#warm === null) return;
+    const r = this.#warm.close();
+    this.#warm = null;
+    this.log.log(
+      "info",
+      "status",
+      `JIT warm-up: ${r.roundTrips} round trips in ${r.ms.toFixed(0)} ms${
+        r.finished ? "" : " (stopped early)"
+      }`,
+    );
+  }
 }

@@ -158,6 +158,8 @@ export interface ControlHooks {
   forgetMac(s: Subnet): void;
   /** Forces a KeyExpire at the next tick (a node's seqno passed MAX_SEQNO). */
   rekey(): void;
+  /** A uniform number in (0, 1) for random decisions (PMTU probe sizes). */
+  random(): number;
 }
 
 /** Bounds against a flood from one peer. */
@@ -1040,6 +1042,7 @@ export class TincEngine {
         sendAnsKey(e, n);
       },
       connections: () => e.connections.values(),
+      random: () => e.random(),
       learnMac: (s, now) => {
         const me = e.graph.myself;
         const key = formatSubnet(s);

@@ -45,7 +45,6 @@ import { Router } from "./route.ts";
 import { MAX_SEQNO } from "./replay.ts";
 import { DEFAULT_TRANSFORM } from "./config.ts";
 import { OPTION_PMTU_DISCOVERY, OPTION_TCPONLY } from "./graph.ts";
-import { xorshift32 } from "./xorshift.ts";
 
 /** Milliseconds between REQ_KEYs for one node (tincd: last_req_key + 10 <= now). */
 const REQ_KEY_INTERVAL = 10_000;
@@ -64,13 +63,9 @@ export class PacketPath implements DataPlane {
   #priority = 0;
   #lastHardTry = -1;
   #pendingProbeStart = new Set<Node>();
-  #random = 0x9e3779b9;
   readonly #defaultParams: KeyParams;
 
   constructor(readonly control: ControlHooks) {
-    const seed = new Uint8Array(4);
-    control.crypto.randomBytes(seed);
-    this.#random = (seed[0]! | (seed[1]! << 8) | (seed[2]! << 16) | (seed[3]! << 24)) | 1;
     const p = resolveParams(ALGORITHMS, control.config.transform);
     this.#defaultParams = typeof p === "string"
       ? resolveParams(ALGORITHMS, DEFAULT_TRANSFORM) as KeyParams
@@ -216,14 +211,9 @@ export class PacketPath implements DataPlane {
       usable: n.reachable && n.validKey && ch.outKey !== null,
       pingInterval: cfg.pingInterval,
       pingTimeout: cfg.pingTimeout,
-      random: () => this.#rand(),
+      random: () => this.control.random(),
       sendProbe: (len) => this.#sendProbe(n, len),
     };
-  }
-
-  #rand(): number {
-    this.#random = xorshift32(this.#random);
-    return this.#random / 0x100000000;
   }
 
   #sendProbe(n: Node, len: number): void {

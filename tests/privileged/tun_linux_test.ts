@@ -120,6 +120,14 @@ async function child(mode: string): Promise<void> {
     await ping.status;
     out.ethertypes = types;
     tap.close();
+  } else if (mode === "persist") {
+    const fresh = openTun({ name: "tt0", kind: "tun" });
+    out.fresh = fresh.isPersistent();
+    fresh.close();
+    await run(["ip", "tuntap", "add", "dev", "tt1", "mode", "tun"]);
+    const kept = openTun({ name: "tt1", kind: "tun" });
+    out.kept = kept.isPersistent();
+    kept.close();
   } else if (mode === "hold") {
     const tun: TunDevice = openTun({ name: "tt0", kind: "tun" });
     await netif.configure({
@@ -160,6 +168,15 @@ Deno.test({
     assert.ok((r.requests as number) >= 3, `saw ${r.requests} echo requests`);
     assert.equal(r.received, 3, "every ping answered through our replies");
     assert.ok((r.tx as number) >= 3);
+  },
+});
+
+Deno.test({
+  name: "tun: a device our open created is not persistent; one from `ip tuntap add` is",
+  ignore,
+  async fn() {
+    const r = await runChild(["unshare", "--net"], "persist");
+    assert.deepEqual(r, { fresh: false, kept: true });
   },
 });
 

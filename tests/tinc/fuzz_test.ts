@@ -254,6 +254,7 @@ Deno.test(`fuzz: PacketPath.onUdp/onTcpPacket/onTun never throw (${RUNS} inputs,
     learnMac: () => {},
     forgetMac: () => {},
     rekey: () => {},
+    random: () => Math.random(),
   } as unknown as Hooks;
   const path = new PacketPath(hooks);
   const k = path.newInKey(peer);

@@ -74,6 +74,7 @@ class Side {
       rekey: () => {
         this.rekeys++;
       },
+      random: () => Math.random(),
     };
     this.path = new PacketPath(hooks);
   }
