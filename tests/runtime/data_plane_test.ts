@@ -3,6 +3,7 @@ import { DataPlane } from "../../lib/runtime/data_plane.ts";
 import { openUdp, SockAddrTable, tcpListen } from "../../ffi/socket.ts";
 import { libc } from "../../ffi/libc.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
+import { fdNames, socketsStillOpen } from "../support/descriptors.ts";
 
 const FAKE = new URL("../support/fake_engine.ts", import.meta.url).href;
 
@@ -12,17 +13,6 @@ function waitReadable(fd: number, ms: number): boolean {
   dv.setInt32(0, fd, true);
   dv.setInt16(4, 1, true);
   return libc().poll(pfd, 1n, ms) > 0;
-}
-
-/** Which of these "socket:[inode]" names are still open in this process. */
-function openSockets(names: string[]): string[] {
-  const open = new Set<string>();
-  for (const e of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      open.add(Deno.readLinkSync(`/proc/self/fd/${e.name}`));
-    } catch { /* closed meanwhile */ }
-  }
-  return names.filter((n) => open.has(n));
 }
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
@@ -40,8 +30,7 @@ Deno.test("data plane Worker: echo, dump, log reopen, reload, clean stop", async
   const table = new SockAddrTable();
   const udp = openUdp({ port: 0 }, table);
   const listener = tcpListen("::", udp.port);
-  const udpInode = Deno.readLinkSync(`/proc/self/fd/${udp.fd}`);
-  const listenerInode = Deno.readLinkSync(`/proc/self/fd/${listener}`);
+  const mine = fdNames([udp.fd, listener]);
   const dumps: string[] = [];
   const plane = new DataPlane({
     engineModule: FAKE,
@@ -91,7 +80,7 @@ Deno.test("data plane Worker: echo, dump, log reopen, reload, clean stop", async
     assert.match(Deno.readTextFileSync(logfile), /fake engine beta stopped/);
     // The Worker closed the sockets it was given. Checked by socket inode, not by binding the
     // port again: a test running alongside may take a freed ephemeral port at once.
-    assert.deepEqual(openSockets([udpInode, listenerInode]), []);
+    assert.deepEqual(socketsStillOpen(mine), []);
   } finally {
     peer.close();
     await Deno.remove(dir, { recursive: true });

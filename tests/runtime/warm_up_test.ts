@@ -3,31 +3,7 @@ import { WarmUp } from "../../lib/runtime/warm_up.ts";
 import { createEngine } from "../../lib/runtime/engine_factory.ts";
 import { monotonicClock } from "../../ffi/libc.ts";
 import { engineConfig } from "../tinc/_mesh.ts";
-
-/** What each descriptor is ("socket:[inode]", "anon_inode:[eventfd]", ...), by number. */
-function identities(fds: number[]): string[] {
-  return fds.map((fd) => {
-    try {
-      return Deno.readLinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      return "";
-    }
-  });
-}
-
-/**
- * The sockets among `before` that are still open after close. Compared by inode, not by
- * number: tests running alongside may reuse a freed number at once.
- */
-function stillOpen(before: string[]): string[] {
-  const now = new Set<string>();
-  for (const e of Deno.readDirSync("/proc/self/fd")) {
-    try {
-      now.add(Deno.readLinkSync(`/proc/self/fd/${e.name}`));
-    } catch { /* closed meanwhile */ }
-  }
-  return before.filter((id) => id.startsWith("socket:") && now.has(id));
-}
+import { fdNames, socketsStillOpen } from "../support/descriptors.ts";
 
 function config() {
   return engineConfig(
@@ -39,7 +15,7 @@ function config() {
 Deno.test("warm-up: pings cross two throwaway engines over loopback, then everything is closed", () => {
   const clock = monotonicClock();
   const warm = new WarmUp(createEngine, config(), clock, 6);
-  const mine = identities(warm.descriptors());
+  const mine = fdNames(warm.descriptors());
   assert.equal(mine.filter((id) => id.startsWith("socket:")).length, 8, mine.join(" "));
   let slices = 0, slept = 0;
   for (;;) {
@@ -56,7 +32,7 @@ Deno.test("warm-up: pings cross two throwaway engines over loopback, then everyt
   assert.ok(r.roundTrips >= 550);
   assert.ok(slices > 10, "worked in slices");
   assert.ok(slept > 0, "the paced phase lets the real loop sleep");
-  assert.deepEqual(stillOpen(mine), [], "no socket left behind");
+  assert.deepEqual(socketsStillOpen(mine), [], "no socket left behind");
   assert.equal(warm.step(), -1, "a closed warm-up does nothing");
 });
 
@@ -64,12 +40,12 @@ Deno.test("warm-up: one that cannot complete (a broken key) gives up at its time
   const bad = { ...config(), privateKey: { ...config().privateKey, n: 0n } };
   // A broken key cannot complete the handshake: the warm-up gives up at its time cap.
   const warm = new WarmUp(createEngine, bad, monotonicClock(), 4);
-  const mine = identities(warm.descriptors());
+  const mine = fdNames(warm.descriptors());
   const clock = monotonicClock();
   while (warm.step(5) >= 0 && clock() < 4000) { /* until the cap */ }
   assert.ok(clock() < 4000, "step() said it was over by itself");
   const r = warm.close();
   assert.equal(r.finished, false);
   assert.equal(r.roundTrips, 0);
-  assert.deepEqual(stillOpen(mine), []);
+  assert.deepEqual(socketsStillOpen(mine), []);
 });
