@@ -38,6 +38,14 @@ const SYMBOLS = {
   sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
   sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  // The packet path's read/write/sendto/sendmsg/recvmsg, all through one symbol: on a cold
+  // CPU each distinct FFI symbol a wake-up touches costs about a microsecond (its trampoline
+  // and call glue), more than the syscall wrapper saves. glibc's syscall() takes every
+  // argument in integer registers, so this fixed signature is a valid call of the variadic.
+  syscall: {
+    parameters: ["u64", "i32", "buffer", "usize", "i32", "buffer", "u32"],
+    result: "i32",
+  },
   memcpy: { parameters: ["buffer", "buffer", "usize"], result: "void" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
@@ -69,6 +77,15 @@ export function libc(): LibcSymbols {
   if (lib === null) lib = Deno.dlopen(LIBC_PATH, SYMBOLS);
   return lib.symbols;
 }
+
+const X64 = Deno.build.arch === "x86_64";
+/** Syscall numbers for `syscall` (x86_64, else the generic table aarch64 uses). The int
+ * arguments may carry garbage in their upper halves; the kernel truncates them itself. */
+export const SYS_READ = X64 ? 0n : 63n;
+export const SYS_WRITE = X64 ? 1n : 64n;
+export const SYS_SENDTO = X64 ? 44n : 206n;
+export const SYS_SENDMSG = X64 ? 46n : 211n;
+export const SYS_RECVMSG = X64 ? 47n : 212n;
 
 const SMALL_SIZES: bigint[] = [];
 for (let i = 0; i < 4096; i++) SMALL_SIZES.push(BigInt(i));

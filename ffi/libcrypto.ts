@@ -50,18 +50,11 @@ const SYMBOLS = {
   },
   EVP_CipherFinal_ex: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
 
-  EVP_MAC_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer" },
-  EVP_MAC_free: { parameters: ["pointer"], result: "void" },
-  EVP_MAC_CTX_new: { parameters: ["pointer"], result: "pointer" },
-  EVP_MAC_CTX_free: { parameters: ["pointer"], result: "void" },
-  EVP_MAC_init: { parameters: ["pointer", "pointer", "usize", "pointer"], result: "i32" },
-  EVP_MAC_update: { parameters: ["pointer", "pointer", "usize"], result: "i32" },
-  EVP_MAC_final: { parameters: ["pointer", "pointer", "pointer", "usize"], result: "i32" },
-
   EVP_MD_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer" },
   EVP_MD_free: { parameters: ["pointer"], result: "void" },
   EVP_MD_get_size: { parameters: ["pointer"], result: "i32" },
   EVP_MD_get_type: { parameters: ["pointer"], result: "i32" },
+  EVP_MD_get_block_size: { parameters: ["pointer"], result: "i32" },
   EVP_Digest: {
     parameters: ["pointer", "usize", "pointer", "pointer", "pointer", "pointer"],
     result: "i32",
@@ -94,8 +87,6 @@ export type LibcryptoSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 export type Ptr = Deno.PointerValue;
 
 export const RSA_NO_PADDING = 3;
-/** OSSL_PARAM data_type for a UTF-8 string. */
-const OSSL_PARAM_UTF8_STRING = 4;
 
 export interface Libcrypto {
   readonly sym: LibcryptoSymbols;
@@ -221,21 +212,4 @@ export class PtrSlot {
 /** A pointer to a fresh, long-lived native-visible buffer (kept alive by the caller). */
 export function pointerOf(buf: Uint8Array): Ptr {
   return Deno.UnsafePointer.of(buf as Uint8Array<ArrayBuffer>);
-}
-
-/**
- * OSSL_PARAM[] = { { "digest", UTF8_STRING, name, strlen(name), 0 }, END } for EVP_MAC_init.
- * Returns the array and the byte buffers it points into (keep them all alive).
- */
-export function digestParams(name: string): { params: Ptr; keep: Uint8Array[] } {
-  const key = cstr("digest");
-  const value = cstr(name);
-  const arr = new Uint8Array(80); // two 40-byte OSSL_PARAM structs; the second is all zero
-  const dv = new DataView(arr.buffer);
-  dv.setBigUint64(0, Deno.UnsafePointer.value(pointerOf(key)), true);
-  dv.setUint32(8, OSSL_PARAM_UTF8_STRING, true);
-  dv.setBigUint64(16, Deno.UnsafePointer.value(pointerOf(value)), true);
-  dv.setBigUint64(24, BigInt(value.length - 1), true);
-  dv.setBigUint64(32, 0xffffffffffffffffn, true); // OSSL_PARAM_UNMODIFIED
-  return { params: pointerOf(arr), keep: [key, value, arr] };
 }

@@ -11,7 +11,17 @@
  *
  * @module
  */
-import { check, closeFd, errno, libc, OsError, usize } from "./libc.ts";
+import {
+  check,
+  closeFd,
+  errno,
+  libc,
+  OsError,
+  SYS_RECVMSG,
+  SYS_SENDMSG,
+  SYS_SENDTO,
+  usize,
+} from "./libc.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -425,7 +435,7 @@ export class UdpSocket {
         m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
         m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
         m.setUint32(44, 0, true);
-        n = c.recvmsg(this.fd, this.#rmsg, 0);
+        n = c.syscall(SYS_RECVMSG, this.fd, this.#rmsg, 0n, 0, null, 0);
         if (n >= 0) {
           const from = this.addresses.lookup(this.#fromBuf);
           if (from === null) continue;
@@ -503,7 +513,7 @@ export class UdpSocket {
   #sendto(view: Uint8Array<ArrayBuffer>, len: number, sa: Uint8Array<ArrayBuffer>): SendResult {
     const c = libc();
     for (;;) {
-      const n = c.sendto(this.fd, view, usize(len), MSG_DONTWAIT, sa, sa.length);
+      const n = c.syscall(SYS_SENDTO, this.fd, view, usize(len), MSG_DONTWAIT, sa, sa.length);
       if (n >= 0) return SendResult.Sent;
       const e = errno();
       if (e === EINTR) continue;
@@ -592,7 +602,7 @@ export class UdpSocket {
     const c = libc();
     let n: number, e = 0;
     do {
-      n = c.sendmsg(this.fd, this.#msg, MSG_DONTWAIT);
+      n = c.syscall(SYS_SENDMSG, this.fd, this.#msg, usize(MSG_DONTWAIT), 0, null, 0);
       if (n < 0) e = errno();
     } while (n < 0 && e === EINTR);
     if (n >= 0) {

@@ -9,7 +9,17 @@
  *
  * @module
  */
-import { check, closeFd, cString, errno, libc, OsError, usize } from "./libc.ts";
+import {
+  check,
+  closeFd,
+  cString,
+  errno,
+  libc,
+  OsError,
+  SYS_READ,
+  SYS_WRITE,
+  usize,
+} from "./libc.ts";
 import {
   EAGAIN,
   EINTR,
@@ -86,7 +96,7 @@ export class TunDevice {
     const cap = this.maxFrame - (tun ? ETH_HLEN : 0);
     const room = view.length < cap ? view.length : cap;
     for (;;) {
-      const n = libc().read(this.fd, view, usize(room));
+      const n = libc().syscall(SYS_READ, this.fd, view, usize(room), 0, null, 0);
       if (n > 0) {
         this.rxFrames++;
         if (!tun) return n;
@@ -122,7 +132,7 @@ export class TunDevice {
     }
     const n = tun ? len - ETH_HLEN : len;
     for (;;) {
-      const r = libc().write(this.fd, this.#writeView!, usize(n));
+      const r = libc().syscall(SYS_WRITE, this.fd, this.#writeView!, usize(n), 0, null, 0);
       if (r >= 0) {
         this.txFrames++;
         return true;

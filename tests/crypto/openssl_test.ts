@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { cipherByName, CIPHERS, digestByName } from "../../lib/crypto/algorithms.ts";
+import { BuiltinBackend } from "../../lib/crypto/builtin.ts";
 import { OpensslBackend } from "../../lib/crypto/openssl.ts";
 import { backendSuite, hex, rnd, toHex } from "./backend_suite.ts";
 
@@ -105,4 +107,73 @@ Deno.test("openssl: the packet path does not allocate once warm", () => {
   const grown = Deno.memoryUsage().heapUsed - before;
   // 20000 packets × even 50 bytes of garbage each would be 1 MB; allow noise well below that.
   assert.ok(grown < 512 * 1024, `heap grew by ${grown} bytes over 20000 packets`);
+});
+
+Deno.test("openssl: CBC/ECB packets chain across calls yet match a fresh context per packet (builtin oracle)", () => {
+  const builtin = new BuiltinBackend();
+  let seed = 1;
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  for (const ci of CIPHERS) {
+    if (!(ci.mode === "cbc" || ci.mode === "ecb") || !builtin.supportsCipher(ci)) continue;
+    const key = rnd(ci.keyLength, ci.nid), iv = rnd(ci.ivLength, ci.nid + 1);
+    const ours = b.packetCipher(ci, key, iv), oracle = builtin.packetCipher(ci, key, iv);
+    for (let round = 0; round < 300; round++) {
+      const len = Math.floor(next() * 70);
+      const pt = rnd(len, round + ci.nid);
+      const want = new Uint8Array(len + 32);
+      const wn = oracle.encrypt(pt, 0, len, want, 0);
+      // In place half the time; otherwise the source must come back unchanged.
+      const inPlace = next() < 0.5;
+      const buf = new Uint8Array(len + 64);
+      buf.set(pt, 8);
+      const out = inPlace ? buf : new Uint8Array(len + 64);
+      const n = ours.encrypt(buf, 8, len, out, 8);
+      assert.equal(n, wn, `${ci.name} #${round}`);
+      assert.equal(
+        toHex(out.subarray(8, 8 + n)),
+        toHex(want.subarray(0, wn)),
+        `${ci.name} #${round}`,
+      );
+      if (!inPlace) assert.deepEqual(buf.subarray(8, 8 + len), pt);
+      // Corrupted or truncated ciphertexts in between must not upset later packets.
+      const r = next();
+      if (r < 0.15) {
+        const bad = out.slice(8, 8 + n);
+        bad[bad.length - 1] = bad[bad.length - 1]! ^ 0x5a; // almost surely bad padding
+        ours.decrypt(bad, 0, n, new Uint8Array(n), 0);
+      } else if (r < 0.25) {
+        assert.equal(ours.decrypt(out, 8, n - 1, new Uint8Array(n), 0), -1);
+      }
+      const back = inPlace ? out : new Uint8Array(n + 16);
+      assert.equal(ours.decrypt(out, 8, n, back, inPlace ? 8 : 0), len, `${ci.name} #${round}`);
+      assert.deepEqual(back.subarray(inPlace ? 8 : 0, (inPlace ? 8 : 0) + len), pt);
+    }
+    ours.free();
+    oracle.free();
+  }
+});
+
+Deno.test("openssl: HMAC with and without headroom equals node:crypto's; the headroom comes back unchanged", () => {
+  for (const name of ["md5", "sha1", "sha256", "sha384", "sha512"]) {
+    const d = digestByName(name)!;
+    for (const keyLen of [4, 48, 200]) {
+      const key = rnd(keyLen, keyLen);
+      const mac = b.hmac(d, key);
+      for (const len of [0, 1, 55, 64, 119, 1400]) {
+        const msg = rnd(len, len + keyLen);
+        const want = createHmac(name, key).update(msg).digest("hex");
+        const out = new Uint8Array(d.size);
+        mac.compute(msg, 0, len, out, 0); // no headroom: the scratch copy
+        assert.equal(toHex(out), want, `${name} key ${keyLen} len ${len}`);
+        const framed = new Uint8Array(200 + len);
+        framed.set(rnd(200, 9));
+        framed.set(msg, 200);
+        const before = framed.slice();
+        mac.compute(framed, 200, len, out, 0); // headroom: the pad block goes in front
+        assert.equal(toHex(out), want, `${name} key ${keyLen} len ${len} (headroom)`);
+        assert.deepEqual(framed, before);
+      }
+      mac.free();
+    }
+  }
 });

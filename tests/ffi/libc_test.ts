@@ -8,6 +8,10 @@ import {
   OsError,
   setNonBlocking,
   strerror,
+  SYS_READ,
+  SYS_RECVMSG,
+  SYS_SENDTO,
+  SYS_WRITE,
   usize,
 } from "../../ffi/libc.ts";
 import { EAGAIN, EBADF } from "../../ffi/linux_constants.ts";
@@ -64,4 +68,33 @@ Deno.test("cString, open/read/write/close and O_NONBLOCK on a pipe-like eventfd"
   const devnull = check(c.open(cString("/dev/null"), 0, 0), "open");
   assert.equal(c.read(devnull, b, 8n), 0);
   c.close(devnull);
+});
+
+Deno.test("syscall: read, write, sendto and recvmsg through the one shared symbol", () => {
+  const c = libc();
+  const sv = new Int32Array(2);
+  // AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK: datagram boundaries and EAGAIN, like UDP and TUN.
+  check(c.socketpair(1, 2 | 0o4000, 0, new Uint8Array(sv.buffer)), "socketpair");
+  const [a, b] = [sv[0]!, sv[1]!];
+  const buf = new Uint8Array(16);
+  assert.equal(c.syscall(SYS_READ, b, buf, 16n, 0, null, 0), -1);
+  assert.equal(errno(), EAGAIN, "errno comes back through syscall()");
+  assert.equal(c.syscall(SYS_WRITE, a, new Uint8Array([1, 2, 3]), 3n, 0, null, 0), 3);
+  assert.equal(c.syscall(SYS_READ, b, buf, 16n, 0, null, 0), 3);
+  assert.deepEqual(buf.subarray(0, 3), new Uint8Array([1, 2, 3]));
+  // sendto with no address on a connected pair; recvmsg with one iovec pointing at buf.
+  assert.equal(c.syscall(SYS_SENDTO, a, new Uint8Array([9, 8]), 2n, 0, null, 0), 2);
+  const iov = new BigUint64Array([
+    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf))),
+    16n,
+  ]);
+  const msg = new BigUint64Array(7); // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags
+  msg[2] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov)));
+  msg[3] = 1n;
+  assert.equal(c.syscall(SYS_RECVMSG, b, new Uint8Array(msg.buffer), 0n, 0, null, 0), 2);
+  assert.deepEqual(buf.subarray(0, 2), new Uint8Array([9, 8]));
+  assert.equal(c.syscall(SYS_WRITE, -1, buf, 1n, 0, null, 0), -1);
+  assert.equal(errno(), EBADF);
+  c.close(a);
+  c.close(b);
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { big, cstr, digestParams, libcrypto, pointerAt, PtrSlot } from "../../ffi/libcrypto.ts";
+import { big, cstr, libcrypto, pointerAt, PtrSlot } from "../../ffi/libcrypto.ts";
 
 Deno.test("libcrypto loads OpenSSL 3 with the default and legacy providers", () => {
   const l = libcrypto();
@@ -29,19 +29,4 @@ Deno.test("pointerAt: same pointer object for the same buffer and offset, views 
   const slot = new PtrSlot();
   assert.equal(slot.get(buf, 8), p1);
   assert.equal(slot.get(buf, 8), p1);
-});
-
-Deno.test("digestParams builds an OSSL_PARAM array EVP_MAC_init accepts", () => {
-  const { sym } = libcrypto();
-  const mac = sym.EVP_MAC_fetch(null, cstr("HMAC"), null);
-  const ctx = sym.EVP_MAC_CTX_new(mac);
-  const key = new Uint8Array(4);
-  const { params, keep } = digestParams("sha256");
-  assert.equal(sym.EVP_MAC_init(ctx, Deno.UnsafePointer.of(key), 4n, params), 1);
-  assert.equal(keep.length, 3);
-  const bad = digestParams("no-such-digest");
-  assert.equal(sym.EVP_MAC_init(ctx, Deno.UnsafePointer.of(key), 4n, bad.params), 0);
-  sym.ERR_clear_error();
-  sym.EVP_MAC_CTX_free(ctx);
-  sym.EVP_MAC_free(mac);
 });
