@@ -220,6 +220,8 @@ export class EventLoop implements EngineOutput {
   #busyCount = 0;
   /** Accepting failed (EMFILE): listeners are left out of poll until then. */
   #listenersPausedUntil = 0;
+  /** A frame went to the TUN since it was last drained (see runOnce). */
+  #tunWritten = false;
   /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endDrain). */
   #batching = false;
 
@@ -357,7 +359,10 @@ export class EventLoop implements EngineOutput {
   }
 
   writeTun(buf: Uint8Array, off: number, len: number): void {
-    this.#res.tun?.writeFrame(buf as Uint8Array<ArrayBuffer>, off, len);
+    const tun = this.#res.tun;
+    if (tun === null) return;
+    tun.writeFrame(buf as Uint8Array<ArrayBuffer>, off, len);
+    this.#tunWritten = true;
   }
 
   event(e: EngineEvent): void {
@@ -440,6 +445,11 @@ export class EventLoop implements EngineOutput {
         }
       }
     }
+    // The kernel often answers a frame written to the TUN within the write() (pings, TCP
+    // ACKs from this host): read the answer now rather than after another poll round, which
+    // on a cold CPU costs ~8 µs on the critical path of every request and response. When
+    // nothing is there, this is one EAGAIN read per wake-up that wrote to the TUN.
+    if (this.#tunWritten) this.#drainTun(engine, now);
     this.#runDeferred(engine, now);
     if (engine.nextTimeout() <= now) {
       engine.onTick(now);
@@ -498,6 +508,7 @@ export class EventLoop implements EngineOutput {
 
   #drainTun(engine: LoopEngine, now: number): void {
     const tun = this.#res.tun!;
+    this.#tunWritten = false;
     const buf = this.#tunBuf;
     const budget = this.#startDrain(this.#tunLastDrain, now);
     this.#tunLastDrain = now;

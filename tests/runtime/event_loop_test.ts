@@ -11,6 +11,7 @@ import {
   type UdpSocket,
 } from "../../ffi/socket.ts";
 import { check, closeFd, libc } from "../../ffi/libc.ts";
+import { TunDevice } from "../../ffi/tun_linux.ts";
 import { EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "../../ffi/linux_constants.ts";
 import { type ConnId, NULL_LOGGER, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
 
@@ -420,3 +421,54 @@ function tcpConnectFrom(src: string, port: number): number {
   c.connect(fd, sa, 16);
   return fd;
 }
+
+Deno.test("event loop: the answer to a frame written to the TUN is read in the same wake-up", () => {
+  const addresses = new SockAddrTable();
+  const udp = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
+  const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
+  // A socketpair stands in for the TUN; its far end plays the kernel.
+  const sv = new Int32Array(2);
+  check(libc().socketpair(1, 5 | 0o4000, 0, new Uint8Array(sv.buffer)), "socketpair"); // SEQPACKET, NONBLOCK
+  const tun = new TunDevice(sv[0]!, "test0", "tap");
+  const kernel = sv[1]!;
+  const loop = new EventLoop(
+    { tun, udp: [udp], listeners: [], wakeFd, addresses },
+    NULL_LOGGER,
+    () => performance.now(),
+  );
+  const engine = new FakeEngine();
+  engine.loop = loop;
+  let answer = true;
+  engine.onUdp = (buf, off, len, from) => {
+    engine.calls.push(["udp", from.key, len]);
+    loop.writeTun(buf, off, len);
+    const got = new Uint8Array(64);
+    assert.equal(libc().read(kernel, got, 64n), len, "the frame reached the TUN");
+    // The kernel answers within the write (an echo reply), after this wake-up's poll.
+    if (answer) libc().write(kernel, new Uint8Array(60).fill(7), 60n);
+  };
+  loop.engine = engine;
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    peer.send(sockAddr("127.0.0.1", udp.port), new Uint8Array(60), 0, 60);
+    loop.runOnce(100);
+    assert.deepEqual(engine.calls.map((c) => c[0]), ["udp", "tun"], "one wake-up: in, out, answer");
+    assert.equal(loop.stats.wakeups, 1);
+    // No answer: the extra read finds nothing and the next round sleeps as usual.
+    answer = false;
+    peer.send(sockAddr("127.0.0.1", udp.port), new Uint8Array(60), 0, 60);
+    loop.runOnce(100);
+    assert.deepEqual(engine.calls.map((c) => c[0]), ["udp", "tun", "udp"]);
+    const t0 = performance.now();
+    loop.runOnce(30);
+    assert.ok(performance.now() - t0 >= 25, "nothing pending: the loop slept");
+    assert.equal(engine.count("tun"), 1);
+  } finally {
+    peer.close();
+    loop.closeAll();
+    udp.close();
+    closeFd(wakeFd);
+    closeFd(sv[0]!);
+    closeFd(kernel);
+  }
+});
