@@ -4,7 +4,7 @@
  * Packet path, built to touch few FFI symbols per packet (on a cold CPU each distinct symbol
  * costs about a microsecond, docs/design.md "Data plane latency"): one EVP_CIPHER_CTX per
  * direction per key that CBC keeps chaining across packets (the fixed per-packet IV is folded
- * into the first block; padding is ours), so a packet is EVP_CipherUpdate only; HMAC is two
+ * into the first block; padding is ours), so a packet is EVP_Cipher only; HMAC is two
  * one-shot EVP_Digest calls over precomputed pad blocks. Pointers come from per-call-site
  * caches, sizes from a BigInt table: no allocation per packet once warm.
  *
@@ -61,9 +61,8 @@ class OpensslPacketCipher implements PacketCipher {
   private readonly key: Uint8Array;
   private readonly iv: Uint8Array;
   private readonly ivP: Ptr;
-  private readonly n = new Native();
   private readonly bs: number;
-  /** CBC/ECB: padding is ours, so a packet is one or two EVP_CipherUpdate calls. */
+  /** CBC/ECB: padding is ours, so a packet is one or two EVP_Cipher calls. */
   private readonly padded: boolean;
   /** CBC: the contexts keep chaining across packets (see encrypt). */
   private readonly chained: boolean;
@@ -183,9 +182,9 @@ class OpensslPacketCipher implements PacketCipher {
     return len - pad;
   }
 
+  /** One EVP_Cipher call: every provider cipher we use has the one-shot entry it needs. */
   private update(ctx: Ptr, dst: Ptr, src: Ptr, len: number): boolean {
-    const n = this.n;
-    return this.lib.sym.EVP_CipherUpdate(ctx, dst, n.outlP, src, len) === 1 && n.outl[0] === len;
+    return this.lib.sym.EVP_Cipher(ctx, dst, src, len) === len;
   }
 
   /** CFB/OFB/CTR: re-armed at the fixed IV, then one update. */
