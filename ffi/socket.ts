@@ -301,6 +301,15 @@ export enum SendResult {
  * Views of one buffer from an offset on, each made once (an FFI buffer argument carries no
  * offset, and a subarray per packet would allocate).
  */
+/** Room in front of a UDP socket's train buffer: the most of a train `receive` may place in
+ * the caller's buffer (its `max`, when smaller). */
+const GRO_FRONT = 4096;
+
+/** The address of a buffer's first byte, as a u64 for a struct field. */
+function address(b: Uint8Array): bigint {
+  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>)));
+}
+
 class OffsetViews {
   readonly #views = new Map<number, Uint8Array<ArrayBuffer>>();
 
@@ -398,78 +407,102 @@ export class UdpSocket {
     return this.#groAt < this.#groEnd;
   }
   #gro = false;
-  readonly #groBuf = new Uint8Array(65536 + 2048);
+  // recvmsg scatters into two iovecs: the caller's buffer (so a lone datagram, or the first of
+  // a train, needs no copy) and #groBuf after GRO_FRONT bytes of room, where the rest of the
+  // train is made contiguous (see #receiveGro).
+  readonly #groBuf = new Uint8Array(GRO_FRONT + 65536 + 2048);
   readonly #groViews = new OffsetViews(this.#groBuf);
   #groAt = 0;
   #groEnd = 0;
   #groSeg = 0;
   readonly #rmsg = new Uint8Array(56);
-  readonly #riov = new Uint8Array(16);
+  readonly #riov = new Uint8Array(32);
   readonly #rcmsg = new Uint8Array(64);
   readonly #rmsgView = new DataView(this.#rmsg.buffer);
+  readonly #riovView = new DataView(this.#riov.buffer);
   readonly #rcmsgView = new DataView(this.#rcmsg.buffer);
+  /** What the first iovec points at now (the caller's buffer from `receive`), and its length. */
+  #rxIovView: Uint8Array | null = null;
+  #rxIovLen = 0;
 
   /** Asks the kernel for GRO trains; false when it does not do UDP_GRO. */
   enableGro(): boolean {
     if (this.#gro) return true;
     if (!setIntOpt(this.fd, SOL_UDP, UDP_GRO, 1)) return false;
-    const addr = (b: Uint8Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
     const m = this.#rmsgView;
-    m.setBigUint64(0, addr(this.#fromBuf), true); // msg_name
-    m.setBigUint64(16, addr(this.#riov), true); // msg_iov
-    m.setBigUint64(24, 1n, true); // msg_iovlen
-    m.setBigUint64(32, addr(this.#rcmsg), true); // msg_control
-    const iov = new DataView(this.#riov.buffer);
-    iov.setBigUint64(0, addr(this.#groBuf), true);
-    iov.setBigUint64(8, BigInt(this.#groBuf.length), true);
+    m.setBigUint64(0, address(this.#fromBuf), true); // msg_name
+    m.setBigUint64(16, address(this.#riov), true); // msg_iov
+    m.setBigUint64(24, 2n, true); // msg_iovlen
+    m.setBigUint64(32, address(this.#rcmsg), true); // msg_control
+    const iov = this.#riovView;
+    iov.setBigUint64(16, address(this.#groBuf) + BigInt(GRO_FRONT), true);
+    iov.setBigUint64(24, BigInt(this.#groBuf.length - GRO_FRONT), true);
     this.#gro = true;
     return true;
   }
 
   #receiveGro(max: number): number {
-    const c = libc();
-    if (this.#groAt >= this.#groEnd) {
-      const m = this.#rmsgView;
-      let n: number;
-      for (;;) {
-        m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
-        m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
-        m.setUint32(44, 0, true);
-        n = c.syscall(SYS_RECVMSG, this.fd, this.#rmsg, 0n, 0, null, 0);
-        if (n >= 0) {
-          const from = this.addresses.lookup(this.#fromBuf);
-          if (from === null) continue;
-          this.from = from;
-          break;
-        }
-        const e = errno();
-        if (e === EAGAIN) return -1;
-        // EINTR, or an ICMP error (ECONNREFUSED) queued on the socket: not fatal.
-      }
-      this.#groAt = 0;
-      this.#groEnd = n;
-      this.#groSeg = n;
-      // Find the UDP_GRO cmsg (segment size) among what the kernel put in msg_control.
-      const clen = m.getUint32(40, true);
-      const cm = this.#rcmsgView;
-      for (let at = 0; at + 16 <= clen;) {
-        const len = cm.getUint32(at, true);
-        if (len < 16) break;
-        if (cm.getInt32(at + 8, true) === SOL_UDP && cm.getInt32(at + 12, true) === UDP_GRO) {
-          const seg = cm.getUint16(at + 16, true);
-          if (seg > 0 && seg < n) {
-            this.#groSeg = seg;
-            this.groTrains++;
-          }
-        }
-        at += (len + 7) & ~7;
-      }
+    if (this.#groAt < this.#groEnd) {
+      // The next datagram of a train.
+      const at = this.#groAt;
+      let len = this.#groEnd - at;
+      if (len > this.#groSeg) len = this.#groSeg;
+      if (len > max) len = max;
+      libc().memcpy(this.#rxView!, this.#groViews.at(at), usize(len));
+      this.#groAt = at + this.#groSeg;
+      return len;
     }
-    const at = this.#groAt;
-    const len = Math.min(this.#groSeg, this.#groEnd - at, max);
-    c.memcpy(this.#rxView!, this.#groViews.at(at), usize(len));
-    this.#groAt = at + this.#groSeg;
-    return len;
+    const view = this.#rxView!;
+    const first = max < GRO_FRONT ? max : GRO_FRONT;
+    if (view !== this.#rxIovView || first !== this.#rxIovLen) {
+      this.#rxIovView = view;
+      this.#rxIovLen = first;
+      this.#riovView.setBigUint64(0, address(view), true);
+      this.#riovView.setBigUint64(8, BigInt(first), true);
+    }
+    const m = this.#rmsgView;
+    let n: number;
+    for (;;) {
+      m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
+      m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
+      m.setUint32(44, 0, true);
+      n = libc().syscall(SYS_RECVMSG, this.fd, this.#rmsg, 0n, 0, null, 0);
+      if (n >= 0) {
+        const from = this.addresses.lookup(this.#fromBuf);
+        if (from === null) continue;
+        this.from = from;
+        break;
+      }
+      const e = errno();
+      if (e === EAGAIN) return -1;
+      // EINTR, or an ICMP error (ECONNREFUSED) queued on the socket: not fatal.
+    }
+    // Find the UDP_GRO cmsg (segment size) among what the kernel put in msg_control.
+    let seg = n;
+    const clen = m.getUint32(40, true);
+    const cm = this.#rcmsgView;
+    for (let at = 0; at + 16 <= clen;) {
+      const len = cm.getUint32(at, true);
+      if (len < 16) break;
+      if (cm.getInt32(at + 8, true) === SOL_UDP && cm.getInt32(at + 12, true) === UDP_GRO) {
+        const s = cm.getUint16(at + 16, true);
+        if (s > 0 && s < n) seg = s;
+      }
+      at += (len + 7) & ~7;
+    }
+    if (seg < n) {
+      // A train: stream bytes [first, n) are in #groBuf from GRO_FRONT; put the ones the
+      // caller's buffer holds after the first datagram in front of them.
+      this.groTrains++;
+      this.#groSeg = seg;
+      this.#groEnd = GRO_FRONT + n - first;
+      if (seg < first) {
+        const g = this.#groBuf, from = GRO_FRONT - (first - seg);
+        for (let i = seg; i < first; i++) g[from + i - seg] = view[i]!;
+        this.#groAt = from;
+      } else this.#groAt = GRO_FRONT + seg - first;
+    }
+    return seg < first ? seg : first;
   }
 
   /** The sockaddr for `to` on this socket, cached per SockAddr object. */
@@ -622,14 +655,13 @@ export class UdpSocket {
   }
 
   #prepareMsg(): void {
-    const addr = (b: Uint8Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
     const msg = this.#msgView;
-    msg.setBigUint64(0, addr(this.#name), true); // msg_name
-    msg.setBigUint64(16, addr(this.#iov), true); // msg_iov
+    msg.setBigUint64(0, address(this.#name), true); // msg_name
+    msg.setBigUint64(16, address(this.#iov), true); // msg_iov
     msg.setBigUint64(24, 1n, true); // msg_iovlen
-    msg.setBigUint64(32, addr(this.#cmsg), true); // msg_control
+    msg.setBigUint64(32, address(this.#cmsg), true); // msg_control
     msg.setBigUint64(40, BigInt(this.#cmsg.length), true); // msg_controllen
-    this.#iovView.setBigUint64(0, addr(this.#batch), true);
+    this.#iovView.setBigUint64(0, address(this.#batch), true);
     const cm = this.#cmsgView;
     cm.setBigUint64(0, 18n, true); // CMSG_LEN(sizeof(uint16_t))
     cm.setInt32(8, SOL_UDP, true);

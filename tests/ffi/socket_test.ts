@@ -255,3 +255,54 @@ Deno.test("UDP GRO off: plain datagrams; a socket handed over by fd keeps its GR
     gro.close();
   }
 });
+
+Deno.test("UDP GRO: a train of small datagrams lands partly in the caller's buffer; any buffer, offset or max", () => {
+  const table = new SockAddrTable();
+  const rx = openUdp({ port: 0 }, table);
+  const tx = openUdp({ port: 0 }, table);
+  try {
+    const to = table.intern(sockAddr("127.0.0.1", rx.port));
+    const count = 60;
+    const pkt = new Uint8Array(100);
+    const send = () => {
+      for (let i = 0; i < count; i++) {
+        pkt.fill(i + 1);
+        tx.sendBatched(to, pkt, 0, i === count - 1 ? 37 : 100); // a short last one ends a train
+      }
+      tx.flush();
+    };
+    const drain = (max: (i: number) => number) => {
+      const bufs = [new Uint8Array(4096), new Uint8Array(9000)];
+      const got: [number, number][] = [];
+      while (got.length < count) {
+        const i = got.length;
+        const buf = bufs[i % 2]!, off = i % 3 === 0 ? 0 : 64 + i;
+        const n = rx.receive(buf, off, max(i));
+        if (n < 0) {
+          if (!pollOne(rx.fd, POLLIN, 1000)) break;
+          continue;
+        }
+        const d = buf.subarray(off, off + n);
+        assert.ok(d.every((b) => b === d[0]), `datagram ${i}: one fill byte`);
+        got.push([n, d[0]!]);
+      }
+      return got;
+    };
+    const want = (cap: number) =>
+      Array.from({ length: count }, (_, i) => [Math.min(i === count - 1 ? 37 : 100, cap), i + 1]);
+    send();
+    assert.deepEqual(drain(() => 2048), want(2048));
+    const trains = rx.groTrains;
+    assert.ok(trains >= 1, "the datagrams came up as a train");
+    // A max below the datagram size truncates, as recvfrom would; the order is kept.
+    send();
+    assert.deepEqual(drain(() => 50), want(50));
+    // A max that changes between calls (the first iovec follows it).
+    send();
+    assert.deepEqual(drain((i) => (i % 2 ? 150 : 3000)), want(150));
+    assert.equal(rx.receive(new Uint8Array(200), 0, 200), -1, "nothing left");
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
