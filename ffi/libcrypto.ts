@@ -22,6 +22,15 @@ export const LIBCRYPTO_PATHS = [
   "libcrypto.so.3",
 ];
 
+/** One-digest API signatures: Init(ctx), Update(ctx, data, len), Final(md, ctx). */
+const DIGEST_INIT = { parameters: ["pointer"], result: "i32", optional: true } as const;
+const DIGEST_UPDATE = {
+  parameters: ["pointer", "pointer", "usize"],
+  result: "i32",
+  optional: true,
+} as const;
+const DIGEST_FINAL = { parameters: ["pointer", "pointer"], result: "i32", optional: true } as const;
+
 const SYMBOLS = {
   OpenSSL_version: { parameters: ["i32"], result: "pointer" },
   OSSL_PROVIDER_load: { parameters: ["pointer", "buffer"], result: "pointer" },
@@ -65,24 +74,24 @@ const SYMBOLS = {
 
   // The one-digest API (deprecated in OpenSSL 3, still exported unless built without it): HMAC
   // through it skips the EVP dispatch and its allocations, measured 7-9% off a cold ping RTT.
-  MD5_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  MD5_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  MD5_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
-  SHA1_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  SHA1_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  SHA1_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
-  SHA224_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  SHA224_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  SHA224_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
-  SHA256_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  SHA256_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  SHA256_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
-  SHA384_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  SHA384_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  SHA384_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
-  SHA512_Init: { parameters: ["pointer"], result: "i32", optional: true },
-  SHA512_Update: { parameters: ["pointer", "pointer", "usize"], result: "i32", optional: true },
-  SHA512_Final: { parameters: ["pointer", "pointer"], result: "i32", optional: true },
+  MD5_Init: DIGEST_INIT,
+  MD5_Update: DIGEST_UPDATE,
+  MD5_Final: DIGEST_FINAL,
+  SHA1_Init: DIGEST_INIT,
+  SHA1_Update: DIGEST_UPDATE,
+  SHA1_Final: DIGEST_FINAL,
+  SHA224_Init: DIGEST_INIT,
+  SHA224_Update: DIGEST_UPDATE,
+  SHA224_Final: DIGEST_FINAL,
+  SHA256_Init: DIGEST_INIT,
+  SHA256_Update: DIGEST_UPDATE,
+  SHA256_Final: DIGEST_FINAL,
+  SHA384_Init: DIGEST_INIT,
+  SHA384_Update: DIGEST_UPDATE,
+  SHA384_Final: DIGEST_FINAL,
+  SHA512_Init: DIGEST_INIT,
+  SHA512_Update: DIGEST_UPDATE,
+  SHA512_Final: DIGEST_FINAL,
 
   BN_bin2bn: { parameters: ["buffer", "i32", "pointer"], result: "pointer" },
   BN_free: { parameters: ["pointer"], result: "void" },

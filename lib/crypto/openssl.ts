@@ -427,39 +427,28 @@ class OpensslMac implements Mac {
   }
 
   private computeEvp(src: Uint8Array, off: number, len: number): void {
-    const s = this.lib.sym, block = this.block, ipad = this.ipad;
-    let ok: boolean;
-    if (off >= block) {
-      const saved = this.saved, at = off - block;
+    const s = this.lib.sym, block = this.block, ipad = this.ipad, saved = this.saved;
+    // The inner hash's input, ipad block then message, made contiguous: in the caller's
+    // headroom (whose bytes are put back after) or in a scratch copy.
+    const inPlace = off >= block;
+    let buf = src, at = off - block;
+    if (inPlace) {
       for (let i = 0; i < block; i++) {
         saved[i] = src[at + i]!;
         src[at + i] = ipad[i]!;
       }
-      ok = s.EVP_Digest(
-        this.srcSlot.get(src, at),
-        big(block + len),
-        this.innerP,
-        null,
-        this.md,
-        null,
-      ) === 1;
-      for (let i = 0; i < block; i++) src[at + i] = saved[i]!;
     } else {
       if (this.scratch.length < block + len) {
         this.scratch = new Uint8Array(Math.max(2048, block + len)); // rare: a caller without headroom
         this.scratch.set(ipad);
       }
-      const sc = this.scratch;
-      for (let i = 0; i < len; i++) sc[block + i] = src[off + i]!;
-      ok = s.EVP_Digest(
-        this.srcSlot.get(sc, 0),
-        big(block + len),
-        this.innerP,
-        null,
-        this.md,
-        null,
-      ) === 1;
+      buf = this.scratch;
+      at = 0;
+      for (let i = 0; i < len; i++) buf[block + i] = src[off + i]!;
     }
+    const p = this.srcSlot.get(buf, at);
+    const ok = s.EVP_Digest(p, big(block + len), this.innerP, null, this.md, null) === 1;
+    if (inPlace) { for (let i = 0; i < block; i++) src[at + i] = saved[i]!; }
     if (
       !ok || s.EVP_Digest(this.outerP, big(block + this.size), this.outP, null, this.md, null) !== 1
     ) {
