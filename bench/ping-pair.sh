@@ -3,7 +3,7 @@
 # hits both alike: each side runs bench/ping.sh in its own namespace pair, same CPU pinning.
 #   sudo bench/ping-pair.sh [X Y]    X, Y: tt (tincture), dd (tincd), or the path of another
 #                                    tincture up script (TINCTURE_UP, e.g. a copy of the tree)
-# Env: COUNT (3000 pings at -i 0.01). Prints both p50s (ms), their ratio and the ratio per
+# Env: COUNT (3000 pings at -i 0.01), PIN (passed to ping.sh: none = unpinned). Prints both p50s (ms), their ratio and the ratio per
 # 300-ping window. Swap X and Y for a second run: the side started first gains ~1%.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -3,6 +3,7 @@
 #   sudo bench/ping.sh [MODE...]     MODE: tt (tincture both), dd (tincd both), td (tincture A,
 #                                    tincd B); default "tt dd td tt dd td", interleaved
 # Env: COUNT (500 pings at -i 0.01), SETTLE (3 s after the first reply), OUT (/tmp/tincture-ping),
+#      PIN=none (no taskset: A, B and ping where the scheduler puts them),
 #      TINCTURE_LOOP_PROFILE=FILE is passed through (busy-time percentiles, event_loop.ts).
 # Prints one line per run: mode, start-up ms, then pbtool's "n min avg p50 p99 lost" (ms).
 set -uo pipefail
@@ -20,6 +21,8 @@ sh "$here/tincture-hook.sh" >"$OUT/hook.log" 2>&1 || pb_die "config hook failed:
 pb_ns_up
 trap 'pb_kill_recorded; pb_ns_down' EXIT
 tincd_cmd() { echo "exec /usr/sbin/tincd -c $OUT/cfg/$1 -D -d0 --pidfile=$OUT/cfg/$1/tincd.pid"; }
+# PIN=none leaves placement to the scheduler, as bench-vpn.sh does by default.
+if [ "${PIN:-}" = none ]; then pin0= pin1=; else pin0="taskset -c 0" pin1="taskset -c 1"; fi
 tt_cmd="exec sh ${TINCTURE_UP:-$here/tincture-up.sh}"
 for mode in "$@"; do
 	case $mode in
@@ -28,14 +31,14 @@ for mode in "$@"; do
 	td) ca=$tt_cmd cb=$(tincd_cmd b) ;;
 	*) pb_die "unknown mode $mode" ;;
 	esac
-	pb_spawn "$PB_NS_A" "$OUT/$mode-a.log" taskset -c 0 env INTERFACE=tinc0 PB_CONF="$OUT/cfg/a" sh -c "$ca"
+	pb_spawn "$PB_NS_A" "$OUT/$mode-a.log" $pin0 env INTERFACE=tinc0 PB_CONF="$OUT/cfg/a" sh -c "$ca"
 	pid_a=$PB_LAST_PID
-	pb_spawn "$PB_NS_B" "$OUT/$mode-b.log" taskset -c 1 env INTERFACE=tinc0 PB_CONF="$OUT/cfg/b" sh -c "$cb"
+	pb_spawn "$PB_NS_B" "$OUT/$mode-b.log" $pin1 env INTERFACE=tinc0 PB_CONF="$OUT/cfg/b" sh -c "$cb"
 	pid_b=$PB_LAST_PID
 	startup=$(pb_wait_ping "$PB_NS_A" "$PB_OV_B" "$(pb_now_ns)" 40)
 	sleep "${SETTLE:-3}"
 	date +%s.%N >"$OUT/$mode-ping-start"
-	ip netns exec "$PB_NS_A" taskset -c 0 ping -n -c "${COUNT:-500}" -i 0.01 -W 1 "$PB_OV_B" >"$OUT/$mode-ping.txt" 2>&1
+	ip netns exec "$PB_NS_A" $pin0 ping -n -c "${COUNT:-500}" -i 0.01 -W 1 "$PB_OV_B" >"$OUT/$mode-ping.txt" 2>&1
 	echo "$mode startup=${startup}ms $(python3 "$PB_BENCH_DIR/pbtool.py" ping "$OUT/$mode-ping.txt")"
 	pb_kill_tree "$pid_a" 3
 	pb_kill_tree "$pid_b" 3

@@ -463,6 +463,18 @@ Deno.test("event loop: the answer to a frame written to the TUN is read in the s
     loop.runOnce(30);
     assert.ok(performance.now() - t0 >= 25, "nothing pending: the loop slept");
     assert.equal(engine.count("tun"), 1);
+    // After that miss the next 8 writes are not read back at once: their answers wait for
+    // the next poll round (two wake-ups each); then the guess is tried again (one).
+    answer = true;
+    const wakeUpsFor = () => {
+      const before = loop.stats.wakeups, tuns = engine.count("tun");
+      peer.send(sockAddr("127.0.0.1", udp.port), new Uint8Array(60), 0, 60);
+      while (engine.count("tun") === tuns) loop.runOnce(100);
+      return loop.stats.wakeups - before;
+    };
+    for (let i = 0; i < 8; i++) assert.equal(wakeUpsFor(), 2, `skipped chance ${i + 1}`);
+    assert.equal(wakeUpsFor(), 1, "guessing again after the back-off");
+    assert.equal(wakeUpsFor(), 1, "and on after a hit");
   } finally {
     peer.close();
     loop.closeAll();
