@@ -146,6 +146,9 @@ export class SockAddrTable {
   #v4 = new Map<number, SockAddr>();
   #v6 = new Map<number, V6Entry[]>();
   #size = 0;
+  // The last IPv4 sender: a steady peer skips the Map (whose number key above 2^31 is boxed).
+  #lastKey = -1;
+  #lastAddr: SockAddr | null = null;
 
   constructor(readonly limit = 65536) {}
 
@@ -182,12 +185,15 @@ export class SockAddrTable {
     // ip * 2^16 + port stays below 2^48: exact as a number key.
     const key = (((sa[at]! * 256 + sa[at + 1]!) * 256 + sa[at + 2]!) * 256 + sa[at + 3]!) *
         65536 + port;
+    if (key === this.#lastKey) return this.#lastAddr!;
     let addr = this.#v4.get(key);
     if (addr === undefined) {
       addr = sockAddr(`${sa[at]}.${sa[at + 1]}.${sa[at + 2]}.${sa[at + 3]}`, port);
       this.#makeRoom();
       this.#v4.set(key, addr);
     }
+    this.#lastKey = key;
+    this.#lastAddr = addr;
     return addr;
   }
 
@@ -203,6 +209,7 @@ export class SockAddrTable {
     if (++this.#size > this.limit) {
       this.#v4.clear();
       this.#v6.clear();
+      this.#lastKey = -1;
       this.#size = 1;
     }
   }

@@ -84,6 +84,22 @@ Deno.test("SockAddrTable interns: same peer, same object; different port, differ
   assert.equal(t.intern(sockAddr("10.1.2.3", 655)), a);
 });
 
+Deno.test("SockAddrTable: the last-sender shortcut agrees with the table, also across a reset", () => {
+  const t = new SockAddrTable(2);
+  const sa = (ip: string, port: number) => encodeSockAddr(ip, port, 4)!;
+  const a = t.lookup(sa("10.0.0.1", 1));
+  assert.equal(t.lookup(sa("10.0.0.1", 1)), a, "same sender twice: one object");
+  const b = t.lookup(sa("10.0.0.2", 1));
+  assert.equal(t.lookup(sa("10.0.0.1", 1)), a, "back to the first: still interned");
+  // A third address overflows the limit: the table starts over, so must the shortcut.
+  const c = t.lookup(sa("10.0.0.3", 1));
+  const a2 = t.lookup(sa("10.0.0.1", 1));
+  assert.notEqual(a2, a, "after the reset a fresh object is interned");
+  assert.equal(t.intern(sockAddr("10.0.0.1", 1)), a2, "and the table returns that one");
+  assert.equal(t.lookup(sa("10.0.0.1", 1)), a2);
+  assert.ok(b !== null && c !== null && b.key === "10.0.0.2:1" && c.key === "10.0.0.3:1");
+});
+
 Deno.test("UDP on loopback: dual-stack receive with interned sender, buffers, EMSGSIZE", () => {
   const table = new SockAddrTable();
   const rx = openUdp({ port: 0 }, table);
