@@ -98,6 +98,12 @@ Deno.test("SockAddrTable: the last-sender shortcut agrees with the table, also a
   assert.equal(t.intern(sockAddr("10.0.0.1", 1)), a2, "and the table returns that one");
   assert.equal(t.lookup(sa("10.0.0.1", 1)), a2);
   assert.ok(b !== null && c !== null && b.key === "10.0.0.2:1" && c.key === "10.0.0.3:1");
+  // A reset caused by IPv6 senders drops the IPv4 shortcut too: nothing from before comes back.
+  const t2 = new SockAddrTable(2);
+  const v4 = t2.lookup(sa("10.0.0.1", 1));
+  t2.lookup(encodeSockAddr("fe80::1", 1, 6)!);
+  t2.lookup(encodeSockAddr("fe80::2", 1, 6)!); // over the limit: reset
+  assert.notEqual(t2.lookup(sa("10.0.0.1", 1)), v4);
 });
 
 Deno.test("UDP on loopback: dual-stack receive with interned sender, buffers, EMSGSIZE", () => {
