@@ -514,13 +514,20 @@ export class UdpSocket {
 
   /** The sockaddr for `to` on this socket, cached per SockAddr object. */
   sockaddrFor(to: SockAddr): Uint8Array<ArrayBuffer> | null {
+    // The last peer first: the usual packet skips the WeakMap (a builtin's code to fetch on a
+    // cold CPU). SockAddrs are immutable, so the identity check is enough.
+    if (to === this.#saTo) return this.#saLast;
     let sa = this.#encoded.get(to);
     if (sa === undefined) {
       sa = encodeSockAddr(to.ip, to.port, this.family);
       this.#encoded.set(to, sa);
     }
+    this.#saTo = to;
+    this.#saLast = sa;
     return sa;
   }
+  #saTo: SockAddr | null = null;
+  #saLast: Uint8Array<ArrayBuffer> | null = null;
 
   /** Sends `buf[off, off+len)` to `to` now (after any batch, to keep the order). */
   send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {

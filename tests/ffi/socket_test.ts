@@ -328,3 +328,19 @@ Deno.test("UDP GRO: a train of small datagrams lands partly in the caller's buff
     tx.close();
   }
 });
+
+Deno.test("sockaddrFor: the right sockaddr for each peer, alternating (last-peer shortcut)", () => {
+  const table = new SockAddrTable();
+  const s = openUdp({ port: 0 }, table);
+  try {
+    const peers = [sockAddr("10.0.0.1", 655), sockAddr("10.0.0.2", 656), sockAddr("fe80::1", 655)];
+    for (let round = 0; round < 3; round++) {
+      for (const p of [...peers, peers[0]!, peers[0]!]) {
+        assert.deepEqual(s.sockaddrFor(p), encodeSockAddr(p.ip, p.port, s.family), p.key);
+      }
+    }
+    assert.equal(s.sockaddrFor(peers[1]!), s.sockaddrFor(peers[1]!), "encoded once per peer");
+  } finally {
+    s.close();
+  }
+});
