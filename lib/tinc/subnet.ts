@@ -314,12 +314,9 @@ export class SubnetTable<O extends SubnetOwner> {
   #macs: SubnetEntry<O>[] = [];
   #v4: SubnetEntry<O>[] = [];
   #v6: SubnetEntry<O>[] = [];
-  // IPv4: two cached addresses (tincd keeps two), so a node that answers traffic (one
-  // destination in, another out) hits on both; IPv6: one. Flushed on any change.
+  // One-entry caches per family (tincd keeps two); flushed on any change.
   #cache4Key = -1;
   #cache4: SubnetEntry<O> | null = null;
-  #cache4bKey = -1;
-  #cache4b: SubnetEntry<O> | null = null;
   #cache6Key = new Uint8Array(16);
   #cache6Valid = false;
   #cache6: SubnetEntry<O> | null = null;
@@ -401,8 +398,6 @@ export class SubnetTable<O extends SubnetOwner> {
   flushCache(): void {
     this.#cache4Key = -1;
     this.#cache4 = null;
-    this.#cache4bKey = -1;
-    this.#cache4b = null;
     this.#cache6Valid = false;
     this.#cache6 = null;
   }
@@ -429,11 +424,7 @@ export class SubnetTable<O extends SubnetOwner> {
       ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>>
       0;
     if (key === this.#cache4Key) return this.#cache4;
-    if (key === this.#cache4bKey) return this.#cache4b;
     const r = SubnetTable.#scan(this.#v4, buf, off);
-    // The last address looked up moves to the second slot; what was there is dropped.
-    this.#cache4bKey = this.#cache4Key;
-    this.#cache4b = this.#cache4;
     this.#cache4Key = key;
     this.#cache4 = r;
     return r;
