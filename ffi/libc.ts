@@ -35,9 +35,6 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
     result: "i32",
   },
-  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
-  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   // The packet path's read/write/sendto/sendmsg/recvmsg, all through one symbol: on a cold
   // CPU each distinct FFI symbol a wake-up touches costs about a microsecond (its trampoline
   // and call glue), more than the syscall wrapper saves. glibc's syscall() takes every

@@ -60,7 +60,6 @@ const SYMBOLS = {
     parameters: ["pointer", "pointer", "pointer", "pointer", "i32"],
     result: "i32",
   },
-  EVP_CipherFinal_ex: { parameters: ["pointer", "pointer", "pointer"], result: "i32" },
 
   EVP_MD_fetch: { parameters: ["pointer", "buffer", "pointer"], result: "pointer" },
   EVP_MD_free: { parameters: ["pointer"], result: "void" },

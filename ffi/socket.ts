@@ -343,6 +343,9 @@ export class UdpSocket {
   readonly #fromLen = new Uint32Array(1);
   readonly #fromLenBytes = new Uint8Array(this.#fromLen.buffer);
   readonly #encoded = new WeakMap<SockAddr, Uint8Array<ArrayBuffer> | null>();
+  /** sockaddrFor's last answer. */
+  #saTo: SockAddr | null = null;
+  #saLast: Uint8Array<ArrayBuffer> | null = null;
   #rxBuf: Uint8Array | null = null;
   #rxOff = -1;
   #rxView: Uint8Array<ArrayBuffer> | null = null;
@@ -526,8 +529,6 @@ export class UdpSocket {
     this.#saLast = sa;
     return sa;
   }
-  #saTo: SockAddr | null = null;
-  #saLast: Uint8Array<ArrayBuffer> | null = null;
 
   /** Sends `buf[off, off+len)` to `to` now (after any batch, to keep the order). */
   send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {

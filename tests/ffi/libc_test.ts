@@ -14,7 +14,7 @@ import {
   SYS_WRITE,
   usize,
 } from "../../ffi/libc.ts";
-import { EAGAIN, EBADF } from "../../ffi/linux_constants.ts";
+import { AF_UNIX, EAGAIN, EBADF, SOCK_DGRAM, SOCK_NONBLOCK } from "../../ffi/linux_constants.ts";
 
 Deno.test("errno is read right after a failing call", () => {
   assert.equal(libc().close(987654), -1);
@@ -73,8 +73,11 @@ Deno.test("cString, open/read/write/close and O_NONBLOCK on a pipe-like eventfd"
 Deno.test("syscall: read, write, sendto and recvmsg through the one shared symbol", () => {
   const c = libc();
   const sv = new Int32Array(2);
-  // AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK: datagram boundaries and EAGAIN, like UDP and TUN.
-  check(c.socketpair(1, 2 | 0o4000, 0, new Uint8Array(sv.buffer)), "socketpair");
+  // Datagram boundaries and EAGAIN, like UDP and TUN.
+  check(
+    c.socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
+    "socketpair",
+  );
   const [a, b] = [sv[0]!, sv[1]!];
   const buf = new Uint8Array(16);
   assert.equal(c.syscall(SYS_READ, b, buf, 16n, 0, null, 0), -1);

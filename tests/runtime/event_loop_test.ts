@@ -12,7 +12,15 @@ import {
 } from "../../ffi/socket.ts";
 import { check, closeFd, libc } from "../../ffi/libc.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
-import { EAGAIN, EFD_CLOEXEC, EFD_NONBLOCK, POLLIN } from "../../ffi/linux_constants.ts";
+import {
+  AF_UNIX,
+  EAGAIN,
+  EFD_CLOEXEC,
+  EFD_NONBLOCK,
+  POLLIN,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+} from "../../ffi/linux_constants.ts";
 import { type ConnId, NULL_LOGGER, type SockAddr, sockAddr } from "../../lib/tinc/types.ts";
 
 type Call = [string, ...unknown[]];
@@ -428,7 +436,10 @@ Deno.test("event loop: the answer to a frame written to the TUN is read in the s
   const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
   // A socketpair stands in for the TUN; its far end plays the kernel.
   const sv = new Int32Array(2);
-  check(libc().socketpair(1, 5 | 0o4000, 0, new Uint8Array(sv.buffer)), "socketpair"); // SEQPACKET, NONBLOCK
+  check(
+    libc().socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
+    "socketpair",
+  );
   const tun = new TunDevice(sv[0]!, "test0", "tap");
   const kernel = sv[1]!;
   const loop = new EventLoop(
