@@ -39,8 +39,11 @@ const SYMBOLS = {
   // CPU each distinct FFI symbol a wake-up touches costs about a microsecond (its trampoline
   // and call glue), more than the syscall wrapper saves. glibc's syscall() takes every
   // argument in integer registers, so this fixed signature is a valid call of the variadic.
+  // Its pointers, like poll's and clock_gettime's, are addresses (u64, see addressOf): a
+  // "buffer" argument is unwrapped by a call into the runtime per argument, more code to fetch
+  // on a cold CPU, where V8 converts a BigInt inline.
   syscall: {
-    parameters: ["u64", "i32", "buffer", "usize", "i32", "buffer", "u32"],
+    parameters: ["u64", "i32", "u64", "usize", "i32", "u64", "u32"],
     result: "i32",
   },
   memcpy: { parameters: ["buffer", "buffer", "usize"], result: "void" },
@@ -48,9 +51,9 @@ const SYMBOLS = {
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
-  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  poll: { parameters: ["u64", "u64", "i32"], result: "i32" },
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
-  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
+  clock_gettime: { parameters: ["i32", "u64"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
   strerror: { parameters: ["i32"], result: "pointer" },
   signal: { parameters: ["i32", "pointer"], result: "pointer" },
@@ -95,6 +98,15 @@ export function usize(n: number): bigint {
   return n < 4096 ? SMALL_SIZES[n]! : BigInt(n);
 }
 
+/**
+ * The address of `b[off]`, for a u64 pointer parameter or a struct field. An ArrayBuffer's
+ * contents never move; the caller keeps `b` referenced for as long as the address is used.
+ */
+export function addressOf(b: Uint8Array, off = 0): bigint {
+  const p = Deno.UnsafePointer.value(Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>));
+  return BigInt(p) + BigInt(off);
+}
+
 // errno's address is fixed per thread, and each Worker has its own instance of this module:
 // look it up once and keep a typed array over it, so reading errno after EAGAIN is a plain
 // load (an UnsafePointerView read is an op call: microseconds on a cold CPU).
@@ -119,10 +131,10 @@ const CLOCK_MONOTONIC = 1;
  */
 export function monotonicClock(): () => number {
   const ts = new Int32Array(4); // struct timespec { i64 tv_sec; i64 tv_nsec } (little-endian)
-  const bytes = new Uint8Array(ts.buffer);
+  const at = addressOf(new Uint8Array(ts.buffer));
   const c = libc();
   const read = () => {
-    c.clock_gettime(CLOCK_MONOTONIC, bytes);
+    c.clock_gettime(CLOCK_MONOTONIC, at);
     // Seconds fit 31 bits for 68 years of uptime; nanoseconds always do.
     return ts[0]! * 1000 + ts[2]! / 1e6;
   };

@@ -12,6 +12,7 @@
  * @module
  */
 import {
+  addressOf,
   check,
   closeFd,
   errno,
@@ -312,11 +313,6 @@ export enum SendResult {
  * the caller's buffer (its `max`, when smaller). */
 const GRO_FRONT = 4096;
 
-/** The address of a buffer's first byte, as a u64 for a struct field. */
-function address(b: Uint8Array): bigint {
-  return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>)));
-}
-
 class OffsetViews {
   readonly #views = new Map<number, Uint8Array<ArrayBuffer>>();
 
@@ -333,6 +329,12 @@ class OffsetViews {
   }
 }
 
+/** A peer's sockaddr, encoded once, with its address for the syscall. */
+interface EncodedSockAddr {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly addr: bigint;
+}
+
 export class UdpSocket {
   readonly port: number;
   /** The peer of the last successful `receive` (interned). */
@@ -342,16 +344,18 @@ export class UdpSocket {
   readonly #fromBuf = new Uint8Array(SIZEOF_SOCKADDR_STORAGE);
   readonly #fromLen = new Uint32Array(1);
   readonly #fromLenBytes = new Uint8Array(this.#fromLen.buffer);
-  readonly #encoded = new WeakMap<SockAddr, Uint8Array<ArrayBuffer> | null>();
-  /** sockaddrFor's last answer. */
+  readonly #encoded = new WeakMap<SockAddr, EncodedSockAddr | null>();
+  /** #encodedFor's last answer. */
   #saTo: SockAddr | null = null;
-  #saLast: Uint8Array<ArrayBuffer> | null = null;
+  #saLast: EncodedSockAddr | null = null;
   #rxBuf: Uint8Array | null = null;
   #rxOff = -1;
   #rxView: Uint8Array<ArrayBuffer> | null = null;
   #txBuf: Uint8Array | null = null;
   #txOff = -1;
   #txView: Uint8Array<ArrayBuffer> | null = null;
+  #txAddr = 0n;
+  readonly #rmsgAddr: bigint;
 
   constructor(
     readonly fd: number,
@@ -359,6 +363,7 @@ export class UdpSocket {
     readonly addresses: SockAddrTable,
   ) {
     this.port = localAddress(fd)?.port ?? 0;
+    this.#rmsgAddr = addressOf(this.#rmsg);
     // A socket handed over by fd (to the Worker) may already deliver GRO trains.
     let gro = 0;
     try {
@@ -440,12 +445,12 @@ export class UdpSocket {
     if (this.#gro) return true;
     if (!setIntOpt(this.fd, SOL_UDP, UDP_GRO, 1)) return false;
     const m = this.#rmsgView;
-    m.setBigUint64(0, address(this.#fromBuf), true); // msg_name
-    m.setBigUint64(16, address(this.#riov), true); // msg_iov
+    m.setBigUint64(0, addressOf(this.#fromBuf), true); // msg_name
+    m.setBigUint64(16, addressOf(this.#riov), true); // msg_iov
     m.setBigUint64(24, 2n, true); // msg_iovlen
-    m.setBigUint64(32, address(this.#rcmsg), true); // msg_control
+    m.setBigUint64(32, addressOf(this.#rcmsg), true); // msg_control
     const iov = this.#riovView;
-    iov.setBigUint64(16, address(this.#groBuf) + BigInt(GRO_FRONT), true);
+    iov.setBigUint64(16, addressOf(this.#groBuf) + BigInt(GRO_FRONT), true);
     iov.setBigUint64(24, BigInt(this.#groBuf.length - GRO_FRONT), true);
     this.#gro = true;
     return true;
@@ -467,7 +472,7 @@ export class UdpSocket {
     if (view !== this.#rxIovView || first !== this.#rxIovLen) {
       this.#rxIovView = view;
       this.#rxIovLen = first;
-      this.#riovView.setBigUint64(0, address(view), true);
+      this.#riovView.setBigUint64(0, addressOf(view), true);
       this.#riovView.setBigUint64(8, BigInt(first), true);
     }
     const m = this.#rmsgView;
@@ -476,7 +481,7 @@ export class UdpSocket {
       m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
       m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
       m.setUint32(44, 0, true);
-      n = libc().syscall(SYS_RECVMSG, this.fd, this.#rmsg, 0n, 0, null, 0);
+      n = libc().syscall(SYS_RECVMSG, this.fd, this.#rmsgAddr, 0n, 0, 0n, 0);
       if (n >= 0) {
         const from = this.addresses.lookup(this.#fromBuf);
         if (from === null) continue;
@@ -517,12 +522,17 @@ export class UdpSocket {
 
   /** The sockaddr for `to` on this socket, cached per SockAddr object. */
   sockaddrFor(to: SockAddr): Uint8Array<ArrayBuffer> | null {
+    return this.#encodedFor(to)?.bytes ?? null;
+  }
+
+  #encodedFor(to: SockAddr): EncodedSockAddr | null {
     // The last peer first: the usual packet skips the WeakMap (a builtin's code to fetch on a
     // cold CPU). SockAddrs are immutable, so the identity check is enough.
     if (to === this.#saTo) return this.#saLast;
     let sa = this.#encoded.get(to);
     if (sa === undefined) {
-      sa = encodeSockAddr(to.ip, to.port, this.family);
+      const bytes = encodeSockAddr(to.ip, to.port, this.family);
+      sa = bytes === null ? null : { bytes, addr: addressOf(bytes) };
       this.#encoded.set(to, sa);
     }
     this.#saTo = to;
@@ -533,14 +543,11 @@ export class UdpSocket {
   /** Sends `buf[off, off+len)` to `to` now (after any batch, to keep the order). */
   send(to: SockAddr, buf: Uint8Array<ArrayBuffer>, off: number, len: number): SendResult {
     if (this.#batchCount > 0) this.flush();
-    const sa = this.sockaddrFor(to);
+    const sa = this.#encodedFor(to);
     if (sa === null) return SendResult.Dropped;
-    if (buf !== this.#txBuf || off !== this.#txOff) {
-      this.#txBuf = buf;
-      this.#txOff = off;
-      this.#txView = off === 0 ? buf : buf.subarray(off);
-    }
-    const r = this.#sendto(this.#txView!, len, sa);
+    if (off < 0 || off + len > buf.length) return SendResult.Dropped;
+    if (buf !== this.#txBuf || off !== this.#txOff) this.#txAt(buf, off);
+    const r = this.#sendto(this.#txAddr, len, sa);
     // A one-peer cache in front of the WeakMap: the usual packet skips the lookup.
     if (r === SendResult.Sent && (to !== this.#okTo || len > this.#okLen)) {
       this.#noteSizeOk(to, len);
@@ -558,10 +565,18 @@ export class UdpSocket {
     this.#okLen = len > known ? len : known;
   }
 
-  #sendto(view: Uint8Array<ArrayBuffer>, len: number, sa: Uint8Array<ArrayBuffer>): SendResult {
+  #txAt(buf: Uint8Array<ArrayBuffer>, off: number): void {
+    this.#txBuf = buf;
+    this.#txOff = off;
+    this.#txView = off === 0 ? buf : buf.subarray(off);
+    this.#txAddr = addressOf(buf, off);
+  }
+
+  #sendto(at: bigint, len: number, sa: EncodedSockAddr): SendResult {
     const c = libc();
+    const saLen = sa.bytes.length;
     for (;;) {
-      const n = c.syscall(SYS_SENDTO, this.fd, view, usize(len), MSG_DONTWAIT, sa, sa.length);
+      const n = c.syscall(SYS_SENDTO, this.fd, at, usize(len), MSG_DONTWAIT, sa.addr, saLen);
       if (n >= 0) return SendResult.Sent;
       const e = errno();
       if (e === EINTR) continue;
@@ -588,12 +603,14 @@ export class UdpSocket {
   readonly #batch = new Uint8Array(GSO_MAX_BYTES + 2048);
   readonly #batchViews = new OffsetViews(this.#batch);
   #batchTo: SockAddr | null = null;
-  #batchSa: Uint8Array<ArrayBuffer> | null = null;
+  #batchSa: EncodedSockAddr | null = null;
+  readonly #batchAddr = addressOf(this.#batch);
   #batchSeg = 0;
   #batchCount = 0;
   #batchLen = 0;
   /** msghdr, iovec and cmsg for the train, pointing at each other once and for all. */
   readonly #msg = new Uint8Array(56);
+  readonly #msgAddr = addressOf(this.#msg);
   readonly #iov = new Uint8Array(16);
   readonly #cmsg = new Uint8Array(24);
   readonly #name = new Uint8Array(SIZEOF_SOCKADDR_IN6);
@@ -614,17 +631,14 @@ export class UdpSocket {
         this.#batchLen + len > GSO_MAX_BYTES || this.#batchCount >= GSO_MAX_SEGMENTS)
     ) this.flush();
     if (this.#batchCount === 0) {
-      const sa = this.sockaddrFor(to);
+      const sa = this.#encodedFor(to);
       if (sa === null) return SendResult.Refused;
       this.#batchTo = to;
       this.#batchSa = sa;
       this.#batchSeg = len;
     }
-    if (buf !== this.#txBuf || off !== this.#txOff) {
-      this.#txBuf = buf;
-      this.#txOff = off;
-      this.#txView = off === 0 ? buf : buf.subarray(off);
-    }
+    if (off < 0 || off + len > buf.length) return SendResult.Dropped;
+    if (buf !== this.#txBuf || off !== this.#txOff) this.#txAt(buf, off);
     libc().memcpy(this.#batchViews.at(this.#batchLen), this.#txView!, usize(len));
     this.#batchLen += len;
     this.#batchCount++;
@@ -639,18 +653,18 @@ export class UdpSocket {
     this.#batchCount = 0;
     this.#batchLen = 0;
     if (count === 1) {
-      this.#sendto(this.#batch, total, sa);
+      this.#sendto(this.#batchAddr, total, sa);
       return;
     }
     if (!this.#msgReady) this.#prepareMsg();
-    this.#name.set(sa);
-    this.#msgView.setUint32(8, sa.length, true); // msg_namelen
+    this.#name.set(sa.bytes);
+    this.#msgView.setUint32(8, sa.bytes.length, true); // msg_namelen
     this.#iovView.setUint32(8, total, true); // iov_len (low half; the high half stays 0)
     this.#cmsgView.setUint16(16, seg, true); // the segment size
     const c = libc();
     let n: number, e = 0;
     do {
-      n = c.syscall(SYS_SENDMSG, this.fd, this.#msg, usize(MSG_DONTWAIT), 0, null, 0);
+      n = c.syscall(SYS_SENDMSG, this.fd, this.#msgAddr, usize(MSG_DONTWAIT), 0, 0n, 0);
       if (n < 0) e = errno();
     } while (n < 0 && e === EINTR);
     if (n >= 0) {
@@ -665,18 +679,18 @@ export class UdpSocket {
       if (this.#okTo === this.#batchTo) this.#okTo = null;
     } else this.gso = false; // EIO (no checksum offload on the route), EINVAL, ENOPROTOOPT ...
     for (let at = 0; at < total; at += seg) {
-      this.#sendto(this.#batchViews.at(at), Math.min(seg, total - at), sa);
+      this.#sendto(this.#batchAddr + BigInt(at), Math.min(seg, total - at), sa);
     }
   }
 
   #prepareMsg(): void {
     const msg = this.#msgView;
-    msg.setBigUint64(0, address(this.#name), true); // msg_name
-    msg.setBigUint64(16, address(this.#iov), true); // msg_iov
+    msg.setBigUint64(0, addressOf(this.#name), true); // msg_name
+    msg.setBigUint64(16, addressOf(this.#iov), true); // msg_iov
     msg.setBigUint64(24, 1n, true); // msg_iovlen
-    msg.setBigUint64(32, address(this.#cmsg), true); // msg_control
+    msg.setBigUint64(32, addressOf(this.#cmsg), true); // msg_control
     msg.setBigUint64(40, BigInt(this.#cmsg.length), true); // msg_controllen
-    this.#iovView.setBigUint64(0, address(this.#batch), true);
+    this.#iovView.setBigUint64(0, addressOf(this.#batch), true);
     const cm = this.#cmsgView;
     cm.setBigUint64(0, 18n, true); // CMSG_LEN(sizeof(uint16_t))
     cm.setInt32(8, SOL_UDP, true);

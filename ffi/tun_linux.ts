@@ -10,6 +10,7 @@
  * @module
  */
 import {
+  addressOf,
   check,
   closeFd,
   cString,
@@ -58,13 +59,15 @@ export const TUN_EMPTY = 0;
 export class TunDevice {
   /** Largest frame readFrame can return (Ethernet header included). */
   readonly maxFrame: number;
-  // Cached views so the packet path never builds a subarray.
+  // Cached views and their addresses, so the packet path never builds a subarray or asks
+  // for an address.
   #readView: Uint8Array<ArrayBuffer> | null = null;
+  #readAddr = 0n;
+  #writeAddr = 0n;
   #readBuf: Uint8Array | null = null;
   #readOff = -1;
   #writeBuf: Uint8Array | null = null;
   #writeOff = -1;
-  #writeView: Uint8Array<ArrayBuffer> | null = null;
   /** Counters (read by dumps and tests). */
   rxFrames = 0;
   txFrames = 0;
@@ -89,6 +92,7 @@ export class TunDevice {
       this.#readBuf = buf;
       this.#readOff = off;
       this.#readView = buf.subarray(tun ? off + ETH_HLEN : off);
+      this.#readAddr = addressOf(this.#readView);
     }
     const view = this.#readView!;
     // Plain arithmetic and stores rather than Math.min/fill: on a cold CPU every builtin the
@@ -96,7 +100,7 @@ export class TunDevice {
     const cap = this.maxFrame - (tun ? ETH_HLEN : 0);
     const room = view.length < cap ? view.length : cap;
     for (;;) {
-      const n = libc().syscall(SYS_READ, this.fd, view, usize(room), 0, null, 0);
+      const n = libc().syscall(SYS_READ, this.fd, this.#readAddr, usize(room), 0, 0n, 0);
       if (n > 0) {
         this.rxFrames++;
         if (!tun) return n;
@@ -125,14 +129,15 @@ export class TunDevice {
   writeFrame(buf: Uint8Array<ArrayBuffer>, off: number, len: number): boolean {
     const tun = this.kind === "tun";
     if (tun && len <= ETH_HLEN) return false;
+    if (off < 0 || off + len > buf.length) return false; // C reads whatever the range covers
     if (buf !== this.#writeBuf || off !== this.#writeOff) {
       this.#writeBuf = buf;
       this.#writeOff = off;
-      this.#writeView = buf.subarray(tun ? off + ETH_HLEN : off);
+      this.#writeAddr = addressOf(buf, tun ? off + ETH_HLEN : off);
     }
     const n = tun ? len - ETH_HLEN : len;
     for (;;) {
-      const r = libc().syscall(SYS_WRITE, this.fd, this.#writeView!, usize(n), 0, null, 0);
+      const r = libc().syscall(SYS_WRITE, this.fd, this.#writeAddr, usize(n), 0, 0n, 0);
       if (r >= 0) {
         this.txFrames++;
         return true;

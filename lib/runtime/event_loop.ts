@@ -33,7 +33,7 @@ import type {
   SockAddr,
 } from "../tinc/types.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM, MAX_FRAME } from "../tinc/types.ts";
-import { closeFd, errno, libc, usize } from "../../ffi/libc.ts";
+import { addressOf, closeFd, errno, libc, usize } from "../../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
@@ -201,10 +201,11 @@ export class EventLoop implements EngineOutput {
 
   // poll set, rebuilt when connections change.
   #pollBuf = new Uint8Array(0);
+  #pollAddr = 0n;
   #pollFd = new Int32Array(0);
   #pollEv = new Int16Array(0);
   #slotKind: SlotKind[] = [];
-  #slotRef: (UdpSocket | MetaConn | number | null)[] = [];
+  #slotRef: (MetaConn | number | null)[] = [];
   #pollDirty = true;
 
   // Packet buffers: headroom in front, room for the largest frame/datagram behind.
@@ -417,7 +418,7 @@ export class EventLoop implements EngineOutput {
     if (this.#listenersPausedUntil !== 0) {
       wait = Math.min(wait, Math.max(0, Math.ceil(this.#listenersPausedUntil - now)));
     }
-    const n = libc().poll(this.#pollBuf, usize(this.#slotKind.length), wait);
+    const n = libc().poll(this.#pollAddr, usize(this.#slotKind.length), wait);
     if (n < 0 && errno() !== EINTR) throw new Error(`poll failed: errno ${errno()}`);
     now = this.#clock();
     this.#now = now;
@@ -439,7 +440,7 @@ export class EventLoop implements EngineOutput {
             this.#drainTun(engine, now);
             break;
           case SlotKind.Udp:
-            this.#drainUdp(engine, this.#slotRef[i] as UdpSocket, now);
+            this.#drainUdp(engine, this.#slotRef[i] as number, now);
             break;
           case SlotKind.Listener:
             this.#acceptAll(engine, this.#slotRef[i] as number, now);
@@ -547,10 +548,10 @@ export class EventLoop implements EngineOutput {
     return i;
   }
 
-  #drainUdp(engine: LoopEngine, sock: UdpSocket, now: number): void {
+  #drainUdp(engine: LoopEngine, at: number, now: number): void {
+    const sock = this.#res.udp[at]!;
     const buf = this.#udpBuf;
     const max = buf.length - FRAME_HEADROOM;
-    const at = this.#res.udp.indexOf(sock);
     const budget = this.#startDrain(this.#udpLastDrain[at]!, now); // relayed datagrams batch too
     this.#udpLastDrain[at] = now;
     try {
@@ -753,12 +754,12 @@ export class EventLoop implements EngineOutput {
 
   #rebuildPollSet(): void {
     const kinds: SlotKind[] = [];
-    const refs: (UdpSocket | MetaConn | number | null)[] = [];
+    const refs: (MetaConn | number | null)[] = [];
     const fds: number[] = [];
     const evs: number[] = [];
     const add = (
       k: SlotKind,
-      ref: UdpSocket | MetaConn | number | null,
+      ref: MetaConn | number | null,
       fd: number,
       ev: number,
     ) => {
@@ -769,7 +770,8 @@ export class EventLoop implements EngineOutput {
     };
     add(SlotKind.Wake, null, this.#res.wakeFd, POLLIN);
     if (this.#res.tun) add(SlotKind.Tun, null, this.#res.tun.fd, POLLIN);
-    for (const u of this.#res.udp) add(SlotKind.Udp, u, u.fd, POLLIN);
+    // By index: the drain keeps per-socket state in arrays (no indexOf per wake-up).
+    this.#res.udp.forEach((u, at) => add(SlotKind.Udp, at, u.fd, POLLIN));
     if (this.#now >= this.#listenersPausedUntil) {
       for (const l of this.#res.listeners) add(SlotKind.Listener, l, l, POLLIN);
     }
@@ -781,6 +783,7 @@ export class EventLoop implements EngineOutput {
     }
     if (this.#pollBuf.length < fds.length * SIZEOF_POLLFD) {
       this.#pollBuf = new Uint8Array(Math.max(16, fds.length * 2) * SIZEOF_POLLFD);
+      this.#pollAddr = addressOf(this.#pollBuf);
       this.#pollFd = new Int32Array(this.#pollBuf.buffer);
       this.#pollEv = new Int16Array(this.#pollBuf.buffer);
     }

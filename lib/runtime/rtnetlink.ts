@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { closeFd, libc } from "../../ffi/libc.ts";
+import { addressOf, closeFd, libc } from "../../ffi/libc.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -226,7 +226,7 @@ export function setupViaNetlink(cfg: InterfaceConfig): boolean {
         // The kernel answers at once; the timeout only guards against a silent one.
         new DataView(pfd.buffer).setInt32(0, fd, true);
         new DataView(pfd.buffer).setInt16(4, POLLIN, true);
-        if (c.poll(pfd, 1n, 1000) <= 0) return false;
+        if (c.poll(addressOf(pfd), 1n, 1000) <= 0) return false;
         const n = c.recv(fd, reply, BigInt(reply.length), 0);
         if (n < 0) return false;
         result = ackErrno(reply.subarray(0, n), seq);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  addressOf,
   check,
   cString,
   errno,
@@ -38,7 +39,7 @@ Deno.test("monotonicClock starts near 0 and keeps pace with performance.now()", 
     assert.ok(t >= last, "never goes back");
     last = t;
   }
-  libc().poll(new Uint8Array(0), 0n, 30);
+  libc().poll(0n, 0n, 30);
   const dt = clock() - t0, dp = performance.now() - p0;
   assert.ok(dt >= 29 && Math.abs(dt - dp) < 5, `clock ${dt} ms, performance.now ${dp} ms`);
   assert.notEqual(Math.floor(dt * 1000), dt * 1000, "sub-millisecond resolution");
@@ -70,6 +71,16 @@ Deno.test("cString, open/read/write/close and O_NONBLOCK on a pipe-like eventfd"
   c.close(devnull);
 });
 
+Deno.test("addressOf: the address of a byte, for views and offsets alike", () => {
+  const b = new Uint8Array(64);
+  const base = addressOf(b);
+  assert.ok(base > 0n);
+  assert.equal(addressOf(b, 10), base + 10n);
+  assert.equal(addressOf(b.subarray(10)), base + 10n, "a view's address includes its offset");
+  assert.equal(addressOf(b.subarray(10), 5), base + 15n);
+  assert.equal(addressOf(b), base, "contents do not move");
+});
+
 Deno.test("syscall: read, write, sendto and recvmsg through the one shared symbol", () => {
   const c = libc();
   const sv = new Int32Array(2);
@@ -80,23 +91,23 @@ Deno.test("syscall: read, write, sendto and recvmsg through the one shared symbo
   );
   const [a, b] = [sv[0]!, sv[1]!];
   const buf = new Uint8Array(16);
-  assert.equal(c.syscall(SYS_READ, b, buf, 16n, 0, null, 0), -1);
+  const at = addressOf(buf);
+  assert.equal(c.syscall(SYS_READ, b, at, 16n, 0, 0n, 0), -1);
   assert.equal(errno(), EAGAIN, "errno comes back through syscall()");
-  assert.equal(c.syscall(SYS_WRITE, a, new Uint8Array([1, 2, 3]), 3n, 0, null, 0), 3);
-  assert.equal(c.syscall(SYS_READ, b, buf, 16n, 0, null, 0), 3);
-  assert.deepEqual(buf.subarray(0, 3), new Uint8Array([1, 2, 3]));
+  const src = new Uint8Array([7, 1, 2, 3]);
+  assert.equal(c.syscall(SYS_WRITE, a, addressOf(src, 1), 3n, 0, 0n, 0), 3, "from an offset");
+  assert.equal(c.syscall(SYS_READ, b, addressOf(buf, 4), 12n, 0, 0n, 0), 3, "to an offset");
+  assert.deepEqual(buf.subarray(0, 8), new Uint8Array([0, 0, 0, 0, 1, 2, 3, 0]));
   // sendto with no address on a connected pair; recvmsg with one iovec pointing at buf.
-  assert.equal(c.syscall(SYS_SENDTO, a, new Uint8Array([9, 8]), 2n, 0, null, 0), 2);
-  const iov = new BigUint64Array([
-    BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(buf))),
-    16n,
-  ]);
+  const two = new Uint8Array([9, 8]);
+  assert.equal(c.syscall(SYS_SENDTO, a, addressOf(two), 2n, 0, 0n, 0), 2);
+  const iov = new BigUint64Array([at, 16n]);
   const msg = new BigUint64Array(7); // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags
-  msg[2] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(iov)));
+  msg[2] = addressOf(new Uint8Array(iov.buffer));
   msg[3] = 1n;
-  assert.equal(c.syscall(SYS_RECVMSG, b, new Uint8Array(msg.buffer), 0n, 0, null, 0), 2);
+  assert.equal(c.syscall(SYS_RECVMSG, b, addressOf(new Uint8Array(msg.buffer)), 0n, 0, 0n, 0), 2);
   assert.deepEqual(buf.subarray(0, 2), new Uint8Array([9, 8]));
-  assert.equal(c.syscall(SYS_WRITE, -1, buf, 1n, 0, null, 0), -1);
+  assert.equal(c.syscall(SYS_WRITE, -1, at, 1n, 0, 0n, 0), -1);
   assert.equal(errno(), EBADF);
   c.close(a);
   c.close(b);

@@ -16,7 +16,7 @@ import {
   tcpListen,
   UdpSocket,
 } from "../../ffi/socket.ts";
-import { closeFd, libc } from "../../ffi/libc.ts";
+import { addressOf, closeFd, libc } from "../../ffi/libc.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
 import { EAGAIN, POLLIN, POLLOUT } from "../../ffi/linux_constants.ts";
 
@@ -25,7 +25,7 @@ function pollOne(fd: number, events: number, ms: number): number {
   const dv = new DataView(pfd.buffer);
   dv.setInt32(0, fd, true);
   dv.setInt16(4, events, true);
-  libc().poll(pfd, 1n, ms);
+  libc().poll(addressOf(pfd), 1n, ms);
   return dv.getInt16(6, true);
 }
 
@@ -58,7 +58,7 @@ Deno.test("openUdp on a v4-mapped address: an IPv6 socket that IPv4 peers reach"
     let n = -1;
     for (let i = 0; i < 100 && n < 0; i++) {
       n = u.receive(buf, 0, 16);
-      if (n < 0) libc().poll(new Uint8Array(0), 0n, 10);
+      if (n < 0) libc().poll(0n, 0n, 10);
     }
     assert.equal(n, 1);
     assert.equal(u.from?.key, `127.0.0.1:${peer.port}`, "the sender, as plain IPv4");
@@ -326,6 +326,32 @@ Deno.test("UDP GRO: a train of small datagrams lands partly in the caller's buff
   } finally {
     rx.close();
     tx.close();
+  }
+});
+
+Deno.test("send: alternating buffers, offsets and peers; a range outside the buffer is dropped", () => {
+  const table = new SockAddrTable();
+  const rx = [openUdp({ port: 0, address: "127.0.0.1" }, table), openUdp({ port: 0 }, table)];
+  const tx = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    const bufs = [new Uint8Array(64), new Uint8Array(64)];
+    bufs.forEach((b, k) => b.forEach((_, i) => b[i] = (k * 100 + i) & 0xff));
+    const got = new Uint8Array(128);
+    for (let i = 0; i < 12; i++) {
+      const b = bufs[i % 2]!, off = [0, 5, 17][i % 3]!, r = rx[(i >> 1) % 2]!;
+      assert.equal(tx.send(sockAddr("127.0.0.1", r.port), b, off, 20), SendResult.Sent);
+      assert.ok(pollOne(r.fd, POLLIN, 1000) & POLLIN, `datagram ${i} at its receiver`);
+      assert.equal(r.receive(got, 8, 100), 20);
+      assert.deepEqual(got.subarray(8, 28), b.subarray(off, off + 20), `datagram ${i}`);
+    }
+    const to = sockAddr("127.0.0.1", rx[0]!.port);
+    assert.equal(tx.send(to, bufs[0]!, 50, 20), SendResult.Dropped, "past the end");
+    assert.equal(tx.send(to, bufs[0]!, -1, 10), SendResult.Dropped, "before the start");
+    assert.equal(tx.sendBatched(to, bufs[0]!, 60, 20), SendResult.Dropped, "batched, past the end");
+    tx.flush();
+    assert.equal(pollOne(rx[0]!.fd, POLLIN, 50), 0, "nothing was sent");
+  } finally {
+    for (const s of [...rx, tx]) s.close();
   }
 });
 

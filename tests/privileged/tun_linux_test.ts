@@ -4,8 +4,9 @@
  * `deno run ... child <mode>`) started under `unshare --net` or `ip netns exec`.
  */
 import assert from "node:assert/strict";
-import { openTun, type TunDevice } from "../../ffi/tun_linux.ts";
-import { libc } from "../../ffi/libc.ts";
+import { openTun, TunDevice } from "../../ffi/tun_linux.ts";
+import { addressOf, check, libc } from "../../ffi/libc.ts";
+import { AF_UNIX, SOCK_DGRAM, SOCK_NONBLOCK } from "../../ffi/linux_constants.ts";
 import { NetIf } from "../../lib/runtime/netif.ts";
 import { run, skipUnlessPrivileged, sleep, waitFor } from "../support/netns.ts";
 
@@ -16,7 +17,7 @@ function pollIn(fd: number, ms: number): boolean {
   const dv = new DataView(pfd.buffer);
   dv.setInt32(0, fd, true);
   dv.setInt16(4, 1, true);
-  return libc().poll(pfd, 1n, ms) > 0;
+  return libc().poll(addressOf(pfd), 1n, ms) > 0;
 }
 
 /** Turns an ICMP echo request (in an Ethernet frame at off) into the reply, in place. */
@@ -157,6 +158,40 @@ async function runChild(prefix: string[], mode: string): Promise<Record<string, 
 }
 
 const ignore = skipUnlessPrivileged({ tun: true });
+
+Deno.test("TunDevice over a socketpair: frames at alternating buffers and offsets; bad ranges refused", () => {
+  const sv = new Int32Array(2);
+  check(
+    libc().socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
+    "socketpair",
+  );
+  const [mine, kernel] = [sv[0]!, sv[1]!];
+  const tun = new TunDevice(mine, "sp0", "tun");
+  try {
+    const bufs = [new Uint8Array(256), new Uint8Array(256)];
+    const got = new Uint8Array(64);
+    for (let i = 0; i < 8; i++) {
+      const b = bufs[i % 2]!, off = [0, 7, 32][i % 3]!;
+      // An IPv4 packet behind a 14-byte Ethernet header the TUN strips.
+      for (let k = 0; k < 40; k++) b[off + 14 + k] = (0x45 + i + k) & 0xff;
+      assert.ok(tun.writeFrame(b, off, 54), `frame ${i}`);
+      assert.equal(libc().read(kernel, got, 64n), 40);
+      assert.deepEqual(got.subarray(0, 40), b.subarray(off + 14, off + 54), `frame ${i}`);
+      // And back: the kernel side's packet arrives after a synthesized header.
+      const back = bufs[(i + 1) % 2]!, at = [3, 0, 16][i % 3]!;
+      assert.equal(libc().write(kernel, got, 40n), 40);
+      assert.equal(tun.readFrame(back, at), 54);
+      assert.deepEqual([back[at + 12], back[at + 13]], [0x08, 0x00], "IPv4 ethertype");
+      assert.deepEqual(back.subarray(at + 14, at + 54), got.subarray(0, 40));
+    }
+    assert.equal(tun.writeFrame(bufs[0]!, 240, 54), false, "past the end of the buffer");
+    assert.equal(tun.writeFrame(bufs[0]!, -2, 54), false, "before its start");
+    assert.equal(libc().read(kernel, got, 64n), -1, "nothing reached the kernel side");
+  } finally {
+    libc().close(mine);
+    libc().close(kernel);
+  }
+});
 
 Deno.test({
   name: "tun: open, configure, read a ping's echo request, write the reply, ping succeeds",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DataPlane } from "../../lib/runtime/data_plane.ts";
 import { openUdp, SockAddrTable, tcpListen } from "../../ffi/socket.ts";
-import { libc } from "../../ffi/libc.ts";
+import { addressOf, libc } from "../../ffi/libc.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
 import { fdNames, socketsStillOpen } from "../support/descriptors.ts";
 
@@ -12,7 +12,7 @@ function waitReadable(fd: number, ms: number): boolean {
   const dv = new DataView(pfd.buffer);
   dv.setInt32(0, fd, true);
   dv.setInt16(4, 1, true);
-  return libc().poll(pfd, 1n, ms) > 0;
+  return libc().poll(addressOf(pfd), 1n, ms) > 0;
 }
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {

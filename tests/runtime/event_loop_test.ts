@@ -10,7 +10,7 @@ import {
   tcpListen,
   type UdpSocket,
 } from "../../ffi/socket.ts";
-import { check, closeFd, libc } from "../../ffi/libc.ts";
+import { addressOf, check, closeFd, libc } from "../../ffi/libc.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
 import {
   AF_UNIX,
@@ -133,7 +133,7 @@ Deno.test("event loop: UDP datagram reaches onUdp with an interned peer, echo go
     let got = -1;
     for (let i = 0; i < 100 && got < 0; i++) {
       got = peer.receive(buf, 0, 100);
-      if (got < 0) libc().poll(new Uint8Array(0), 0n, 10);
+      if (got < 0) libc().poll(0n, 0n, 10);
     }
     assert.equal(got, 4);
     assert.deepEqual(buf.subarray(0, 4), msg);
@@ -151,7 +151,7 @@ Deno.test("event loop: after a quiet spell a wake-up reads one datagram; a backl
     const msg = new Uint8Array([1, 2, 3]);
     for (let i = 0; i < 5; i++) peer.send(sockAddr("127.0.0.1", h.port), msg, 0, 3);
     // Let them all arrive, and let the loop's last traffic be long past.
-    libc().poll(new Uint8Array(0), 0n, 20);
+    libc().poll(0n, 0n, 20);
     h.loop.runOnce(100);
     assert.equal(h.engine.count("udp"), 1, "light traffic: one read, no EAGAIN read");
     h.loop.runOnce(100);
@@ -173,7 +173,7 @@ Deno.test("event loop: at light traffic a reply leaves at once, not in a GSO tra
     const pfd = new Uint8Array(8);
     new DataView(pfd.buffer).setInt32(0, peer.fd, true);
     new DataView(pfd.buffer).setInt16(4, POLLIN, true);
-    immediate.push(libc().poll(pfd, 1n, 0) === 1);
+    immediate.push(libc().poll(addressOf(pfd), 1n, 0) === 1);
   };
   try {
     const rx = new Uint8Array(64);
@@ -181,7 +181,7 @@ Deno.test("event loop: at light traffic a reply leaves at once, not in a GSO tra
       peer.send(sockAddr("127.0.0.1", h.port), new Uint8Array([1, 2, 3]), 0, 3);
       h.spin(1000, () => h.engine.count("udp") > i);
       while (peer.receive(rx, 0, 64) >= 0) { /* drain the echo */ }
-      libc().poll(new Uint8Array(0), 0n, 5); // a quiet spell: light traffic again
+      libc().poll(0n, 0n, 5); // a quiet spell: light traffic again
     }
     assert.deepEqual(immediate, [true, true, true]);
     assert.equal(h.loop.stats.gsoTrains, 0);
@@ -211,9 +211,9 @@ Deno.test("event loop: traffic on one source leaves another light (a ping reply 
     const recvCalls = () => engine.count("udp");
     // Socket a busy just now; three datagrams wait on b, quiet for 20 ms.
     for (let i = 0; i < 3; i++) peer.send(sockAddr("127.0.0.1", b.port), msg, 0, 3);
-    libc().poll(new Uint8Array(0), 0n, 20);
+    libc().poll(0n, 0n, 20);
     peer.send(sockAddr("127.0.0.1", a.port), msg, 0, 3);
-    libc().poll(new Uint8Array(0), 0n, 5);
+    libc().poll(0n, 0n, 5);
     loop.runOnce(100); // a: light, one read; b: light, one read
     assert.equal(recvCalls(), 2, "each source read once after its own quiet spell");
     loop.runOnce(100); // b again within a millisecond: drains the rest
