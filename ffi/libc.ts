@@ -35,15 +35,15 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
     result: "i32",
   },
-  // The packet path's read/write/sendto/sendmsg/recvmsg, all through one symbol: on a cold
-  // CPU each distinct FFI symbol a wake-up touches costs about a microsecond (its trampoline
-  // and call glue), more than the syscall wrapper saves. glibc's syscall() takes every
-  // argument in integer registers, so this fixed signature is a valid call of the variadic.
-  // Its pointers, like poll's and clock_gettime's, are addresses (u64, see addressOf): a
-  // "buffer" argument is unwrapped by a call into the runtime per argument, more code to fetch
-  // on a cold CPU, where V8 converts a BigInt inline.
+  // The packet path's ppoll/read/write/sendto/sendmsg/recvmsg, all through one symbol: on a
+  // cold CPU each distinct FFI symbol a wake-up touches costs about a microsecond (its
+  // trampoline and call glue), more than the syscall wrapper saves. glibc's syscall() takes
+  // every argument in integer registers, so this fixed signature is a valid call of the
+  // variadic. Every argument is a BigInt (any other value leaves V8's fast call), pointers as
+  // addresses (addressOf): a "buffer" argument is unwrapped by a call into the runtime, more
+  // code to fetch on a cold CPU, where V8 converts a BigInt inline.
   syscall: {
-    parameters: ["u64", "i32", "u64", "usize", "i32", "u64", "u32"],
+    parameters: ["u64", "u64", "u64", "u64", "u64", "u64", "u64"],
     result: "i32",
   },
   memcpy: { parameters: ["buffer", "buffer", "usize"], result: "void" },
@@ -86,13 +86,14 @@ export const SYS_WRITE = X64 ? 1n : 64n;
 export const SYS_SENDTO = X64 ? 44n : 206n;
 export const SYS_SENDMSG = X64 ? 46n : 211n;
 export const SYS_RECVMSG = X64 ? 47n : 212n;
+export const SYS_PPOLL = X64 ? 271n : 73n;
 
 const SMALL_SIZES: bigint[] = [];
 for (let i = 0; i < 4096; i++) SMALL_SIZES.push(BigInt(i));
 
 /**
- * `n` as a BigInt for a `usize` parameter without allocating (a table for packet-sized values):
- * the packet path passes varying lengths every call.
+ * `n` as a BigInt for a `usize` parameter without allocating (a table for packet-sized values
+ * and descriptors): the packet path passes varying lengths every call.
  */
 export function usize(n: number): bigint {
   return n < 4096 ? SMALL_SIZES[n]! : BigInt(n);

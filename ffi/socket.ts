@@ -333,7 +333,11 @@ class OffsetViews {
 interface EncodedSockAddr {
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly addr: bigint;
+  readonly len: bigint;
 }
+
+/** MSG_DONTWAIT as a syscall() argument. */
+const DONTWAIT = BigInt(MSG_DONTWAIT);
 
 export class UdpSocket {
   readonly port: number;
@@ -356,6 +360,8 @@ export class UdpSocket {
   #txView: Uint8Array<ArrayBuffer> | null = null;
   #txAddr = 0n;
   readonly #rmsgAddr: bigint;
+  /** fd as a syscall() argument. */
+  readonly #fdArg: bigint;
 
   constructor(
     readonly fd: number,
@@ -364,6 +370,7 @@ export class UdpSocket {
   ) {
     this.port = localAddress(fd)?.port ?? 0;
     this.#rmsgAddr = addressOf(this.#rmsg);
+    this.#fdArg = BigInt(fd);
     // A socket handed over by fd (to the Worker) may already deliver GRO trains.
     let gro = 0;
     try {
@@ -481,7 +488,7 @@ export class UdpSocket {
       m.setUint32(8, SIZEOF_SOCKADDR_STORAGE, true); // msg_namelen
       m.setUint32(40, this.#rcmsg.length, true); // msg_controllen
       m.setUint32(44, 0, true);
-      n = libc().syscall(SYS_RECVMSG, this.fd, this.#rmsgAddr, 0n, 0, 0n, 0);
+      n = libc().syscall(SYS_RECVMSG, this.#fdArg, this.#rmsgAddr, 0n, 0n, 0n, 0n);
       if (n >= 0) {
         const from = this.addresses.lookup(this.#fromBuf);
         if (from === null) continue;
@@ -532,7 +539,7 @@ export class UdpSocket {
     let sa = this.#encoded.get(to);
     if (sa === undefined) {
       const bytes = encodeSockAddr(to.ip, to.port, this.family);
-      sa = bytes === null ? null : { bytes, addr: addressOf(bytes) };
+      sa = bytes === null ? null : { bytes, addr: addressOf(bytes), len: usize(bytes.length) };
       this.#encoded.set(to, sa);
     }
     this.#saTo = to;
@@ -574,9 +581,8 @@ export class UdpSocket {
 
   #sendto(at: bigint, len: number, sa: EncodedSockAddr): SendResult {
     const c = libc();
-    const saLen = sa.bytes.length;
     for (;;) {
-      const n = c.syscall(SYS_SENDTO, this.fd, at, usize(len), MSG_DONTWAIT, sa.addr, saLen);
+      const n = c.syscall(SYS_SENDTO, this.#fdArg, at, usize(len), DONTWAIT, sa.addr, sa.len);
       if (n >= 0) return SendResult.Sent;
       const e = errno();
       if (e === EINTR) continue;
@@ -664,7 +670,7 @@ export class UdpSocket {
     const c = libc();
     let n: number, e = 0;
     do {
-      n = c.syscall(SYS_SENDMSG, this.fd, this.#msgAddr, usize(MSG_DONTWAIT), 0, 0n, 0);
+      n = c.syscall(SYS_SENDMSG, this.#fdArg, this.#msgAddr, DONTWAIT, 0n, 0n, 0n);
       if (n < 0) e = errno();
     } while (n < 0 && e === EINTR);
     if (n >= 0) {

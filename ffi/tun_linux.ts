@@ -63,6 +63,8 @@ export class TunDevice {
   // for an address.
   #readView: Uint8Array<ArrayBuffer> | null = null;
   #readAddr = 0n;
+  /** fd as a syscall() argument. */
+  readonly #fdArg: bigint;
   #writeAddr = 0n;
   #readBuf: Uint8Array | null = null;
   #readOff = -1;
@@ -80,6 +82,7 @@ export class TunDevice {
     maxFrame = 1518 + 64,
   ) {
     this.maxFrame = maxFrame;
+    this.#fdArg = BigInt(fd);
   }
 
   /**
@@ -100,7 +103,7 @@ export class TunDevice {
     const cap = this.maxFrame - (tun ? ETH_HLEN : 0);
     const room = view.length < cap ? view.length : cap;
     for (;;) {
-      const n = libc().syscall(SYS_READ, this.fd, this.#readAddr, usize(room), 0, 0n, 0);
+      const n = libc().syscall(SYS_READ, this.#fdArg, this.#readAddr, usize(room), 0n, 0n, 0n);
       if (n > 0) {
         this.rxFrames++;
         if (!tun) return n;
@@ -137,7 +140,7 @@ export class TunDevice {
     }
     const n = tun ? len - ETH_HLEN : len;
     for (;;) {
-      const r = libc().syscall(SYS_WRITE, this.fd, this.#writeAddr, usize(n), 0, 0n, 0);
+      const r = libc().syscall(SYS_WRITE, this.#fdArg, this.#writeAddr, usize(n), 0n, 0n, 0n);
       if (r >= 0) {
         this.txFrames++;
         return true;

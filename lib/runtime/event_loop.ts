@@ -33,7 +33,7 @@ import type {
   SockAddr,
 } from "../tinc/types.ts";
 import { FRAME_HEADROOM, MAX_DATAGRAM, MAX_FRAME } from "../tinc/types.ts";
-import { addressOf, closeFd, errno, libc, usize } from "../../ffi/libc.ts";
+import { addressOf, closeFd, errno, libc, SYS_PPOLL, usize } from "../../ffi/libc.ts";
 import {
   EAGAIN,
   EINTR,
@@ -204,6 +204,9 @@ export class EventLoop implements EngineOutput {
   #pollAddr = 0n;
   #pollFd = new Int32Array(0);
   #pollEv = new Int16Array(0);
+  /** ppoll's struct timespec { i64 tv_sec; i64 tv_nsec }, as 32-bit halves (little-endian). */
+  readonly #pollTs = new Int32Array(4);
+  readonly #pollTsAddr = addressOf(new Uint8Array(this.#pollTs.buffer));
   #slotKind: SlotKind[] = [];
   #slotRef: (MetaConn | number | null)[] = [];
   #pollDirty = true;
@@ -403,14 +406,16 @@ export class EventLoop implements EngineOutput {
   runOnce(maxWait = this.#limits.maxSleep): boolean {
     const engine = this.engine;
     if (engine === null) throw new Error("EventLoop.runOnce before an engine was attached");
-    if (this.#listenersPausedUntil !== 0 && this.#now >= this.#listenersPausedUntil) {
+    // The clock is read before sleeping, and the wake-up time comes from what ppoll left of
+    // the timeout: a clock read after the wake-up would sit on the latency path (on a cold
+    // CPU even a vDSO clock read and its FFI call cost microseconds).
+    let now = this.#clock();
+    this.#now = now;
+    if (this.#listenersPausedUntil !== 0 && now >= this.#listenersPausedUntil) {
       this.#listenersPausedUntil = 0;
       this.#pollDirty = true;
     }
     if (this.#pollDirty) this.#rebuildPollSet();
-    // The time of the last wake-up is close enough to plan the sleep (one clock read per
-    // wake-up: cold, even a vDSO clock read costs microseconds).
-    let now = this.#now;
     const next = engine.nextTimeout();
     let wait = next <= now ? 0 : Math.min(maxWait, Math.ceil(next - now));
     if (!(wait >= 0)) wait = maxWait; // NaN guard
@@ -418,9 +423,15 @@ export class EventLoop implements EngineOutput {
     if (this.#listenersPausedUntil !== 0) {
       wait = Math.min(wait, Math.max(0, Math.ceil(this.#listenersPausedUntil - now)));
     }
-    const n = libc().poll(this.#pollAddr, usize(this.#slotKind.length), wait);
+    const ts = this.#pollTs;
+    const sec = Math.floor(wait / 1000);
+    ts[0] = sec;
+    ts[2] = (wait - sec * 1000) * 1e6;
+    const nfds = usize(this.#slotKind.length);
+    const n = libc().syscall(SYS_PPOLL, this.#pollAddr, nfds, this.#pollTsAddr, 0n, 0n, 0n);
     if (n < 0 && errno() !== EINTR) throw new Error(`poll failed: errno ${errno()}`);
-    now = this.#clock();
+    // The kernel wrote back the time left (Linux ppoll; glibc's wrapper would hide it).
+    now += wait - (ts[0]! * 1000 + ts[2]! / 1e6);
     this.#now = now;
     this.stats.wakeups++;
     let woken = false;

@@ -9,13 +9,21 @@ import {
   OsError,
   setNonBlocking,
   strerror,
+  SYS_PPOLL,
   SYS_READ,
   SYS_RECVMSG,
   SYS_SENDTO,
   SYS_WRITE,
   usize,
 } from "../../ffi/libc.ts";
-import { AF_UNIX, EAGAIN, EBADF, SOCK_DGRAM, SOCK_NONBLOCK } from "../../ffi/linux_constants.ts";
+import {
+  AF_UNIX,
+  EAGAIN,
+  EBADF,
+  POLLIN,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+} from "../../ffi/linux_constants.ts";
 
 Deno.test("errno is read right after a failing call", () => {
   assert.equal(libc().close(987654), -1);
@@ -90,25 +98,37 @@ Deno.test("syscall: read, write, sendto and recvmsg through the one shared symbo
     "socketpair",
   );
   const [a, b] = [sv[0]!, sv[1]!];
+  const [A, B] = [BigInt(a), BigInt(b)];
   const buf = new Uint8Array(16);
   const at = addressOf(buf);
-  assert.equal(c.syscall(SYS_READ, b, at, 16n, 0, 0n, 0), -1);
+  assert.equal(c.syscall(SYS_READ, B, at, 16n, 0n, 0n, 0n), -1);
   assert.equal(errno(), EAGAIN, "errno comes back through syscall()");
   const src = new Uint8Array([7, 1, 2, 3]);
-  assert.equal(c.syscall(SYS_WRITE, a, addressOf(src, 1), 3n, 0, 0n, 0), 3, "from an offset");
-  assert.equal(c.syscall(SYS_READ, b, addressOf(buf, 4), 12n, 0, 0n, 0), 3, "to an offset");
+  assert.equal(c.syscall(SYS_WRITE, A, addressOf(src, 1), 3n, 0n, 0n, 0n), 3, "from an offset");
+  assert.equal(c.syscall(SYS_READ, B, addressOf(buf, 4), 12n, 0n, 0n, 0n), 3, "to an offset");
   assert.deepEqual(buf.subarray(0, 8), new Uint8Array([0, 0, 0, 0, 1, 2, 3, 0]));
   // sendto with no address on a connected pair; recvmsg with one iovec pointing at buf.
   const two = new Uint8Array([9, 8]);
-  assert.equal(c.syscall(SYS_SENDTO, a, addressOf(two), 2n, 0, 0n, 0), 2);
+  assert.equal(c.syscall(SYS_SENDTO, A, addressOf(two), 2n, 0n, 0n, 0n), 2);
   const iov = new BigUint64Array([at, 16n]);
   const msg = new BigUint64Array(7); // struct msghdr: name, namelen, iov, iovlen, control, controllen, flags
   msg[2] = addressOf(new Uint8Array(iov.buffer));
   msg[3] = 1n;
-  assert.equal(c.syscall(SYS_RECVMSG, b, addressOf(new Uint8Array(msg.buffer)), 0n, 0, 0n, 0), 2);
+  assert.equal(c.syscall(SYS_RECVMSG, B, addressOf(new Uint8Array(msg.buffer)), 0n, 0n, 0n, 0n), 2);
   assert.deepEqual(buf.subarray(0, 2), new Uint8Array([9, 8]));
-  assert.equal(c.syscall(SYS_WRITE, -1, at, 1n, 0, 0n, 0), -1);
-  assert.equal(errno(), EBADF);
+  assert.equal(c.syscall(SYS_WRITE, 0xffffffffn, at, 1n, 0n, 0n, 0n), -1);
+  assert.equal(errno(), EBADF, "an int argument's upper half is ignored: fd -1");
+  // ppoll: B is readable; the kernel writes back what is left of the timeout.
+  assert.equal(c.syscall(SYS_WRITE, A, at, 1n, 0n, 0n, 0n), 1);
+  const pfd = new Int32Array([b, POLLIN]);
+  const ts = new Int32Array([5, 0, 0, 0]); // 5 s
+  const tsAt = addressOf(new Uint8Array(ts.buffer));
+  assert.equal(
+    c.syscall(SYS_PPOLL, addressOf(new Uint8Array(pfd.buffer)), 1n, tsAt, 0n, 0n, 0n),
+    1,
+  );
+  assert.equal(pfd[1]! >> 16, POLLIN, "revents");
+  assert.ok(ts[0] === 4 && ts[2]! > 900e6, `left ${ts[0]} s ${ts[2]} ns`);
   c.close(a);
   c.close(b);
 });

@@ -82,7 +82,7 @@ interface Harness {
   close(): void;
 }
 
-function harness(limits = {}): Harness {
+function harness(limits = {}, clock = () => performance.now()): Harness {
   const addresses = new SockAddrTable();
   const udp = openUdp({ port: 0 }, addresses);
   const listenFd = tcpListen("::", udp.port);
@@ -90,7 +90,7 @@ function harness(limits = {}): Harness {
   const loop = new EventLoop(
     { tun: null, udp: [udp], listeners: [listenFd], wakeFd, addresses },
     NULL_LOGGER,
-    () => performance.now(),
+    clock,
     limits,
   );
   const engine = new FakeEngine();
@@ -118,6 +118,24 @@ function harness(limits = {}): Harness {
     },
   };
 }
+
+Deno.test("event loop: the wake-up time is the clock before sleeping plus what ppoll slept", () => {
+  let t = 5000;
+  const h = harness({}, () => t);
+  try {
+    h.loop.runOnce(40); // nothing ready: the whole 40 ms
+    assert.equal(h.loop.now, 5040);
+    t = 9000.5;
+    const one = new Uint8Array(new BigUint64Array([1n]).buffer);
+    assert.equal(libc().write(h.wakeFd, one, 8n), 8);
+    assert.equal(h.loop.runOnce(1500), true, "woken by the wake fd");
+    assert.ok(h.loop.now >= 9000.5 && h.loop.now < 9010, `at once: ${h.loop.now}`);
+    h.loop.runOnce(0);
+    assert.equal(h.loop.now, 9000.5, "no wait, no time");
+  } finally {
+    h.close();
+  }
+});
 
 Deno.test("event loop: UDP datagram reaches onUdp with an interned peer, echo goes out", () => {
   const h = harness();
