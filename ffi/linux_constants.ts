@@ -88,6 +88,8 @@ export const SOL_UDP = 17;
 export const UDP_SEGMENT = 103;
 /** sockopt/cmsg: receive coalesced trains of same-size datagrams (UDP GRO, Linux >= 5.0). */
 export const UDP_GRO = 104;
+/** Sends append to one pending datagram until uncorked (udp(7)). */
+export const UDP_CORK = 1;
 
 export const SIZEOF_SOCKADDR_IN = 16;
 export const SIZEOF_SOCKADDR_IN6 = 28;

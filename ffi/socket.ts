@@ -57,6 +57,7 @@ import {
   SOL_SOCKET,
   SOL_UDP,
   TCP_NODELAY,
+  UDP_CORK,
   UDP_GRO,
   UDP_SEGMENT,
 } from "./linux_constants.ts";
@@ -702,6 +703,14 @@ export class UdpSocket {
     cm.setInt32(8, SOL_UDP, true);
     cm.setInt32(12, UDP_SEGMENT, true);
     this.#msgReady = true;
+  }
+
+  /**
+   * UDP_CORK: while on, sends append to one pending datagram, sent when it goes off. The JIT
+   * warm-up uses it to have a send refused with EMSGSIZE on loopback (warm_up.ts).
+   */
+  setCork(on: boolean): boolean {
+    return setIntOpt(this.fd, SOL_UDP, UDP_CORK, on ? 1 : 0);
   }
 
   close(): void {

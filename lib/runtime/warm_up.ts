@@ -15,7 +15,7 @@
  * @module
  */
 import type { EngineConfig, HostConfig } from "../tinc/config.ts";
-import { type Logger, NULL_LOGGER } from "../tinc/types.ts";
+import { type Logger, NULL_LOGGER, type SockAddr, sockAddr } from "../tinc/types.ts";
 import { publicKeyOf } from "../crypto/rsa_key.ts";
 import { check, closeFd, libc, usize } from "../../ffi/libc.ts";
 import {
@@ -31,9 +31,16 @@ import { TunDevice } from "../../ffi/tun_linux.ts";
 import { EventLoop } from "./event_loop.ts";
 import type { CreateEngine, EngineHandle } from "./data_plane_worker.ts";
 
-/** Round trips back to back (the loops' drain-in-full path), then paced ones. */
-const FAST_ROUND_TRIPS = 400;
+/**
+ * Paced round trips (the one-read light-traffic path of pings), then back-to-back ones (the
+ * loops' drain-in-full path). Paced first, so the refused send (#refusal) comes early.
+ */
 const PACED_ROUND_TRIPS = 150;
+const FAST_ROUND_TRIPS = 400;
+/** The paced ping after this many replies is refused (#refusal): feedback vectors exist by then. */
+const REFUSE_AFTER = 20;
+/** What fills A's corked socket (#refusal): a ping's datagram no longer fits after it. */
+const FILLER = 65507 - 100;
 /** Paced pings leave this long after the previous reply: the one-read light-traffic path. */
 const PACE_MS = 1.2;
 /** Pings in flight during the fast phase. */
@@ -64,6 +71,8 @@ interface Side {
 
 export interface WarmUpResult {
   readonly roundTrips: number;
+  /** Sends the throwaway loops saw refused (EMSGSIZE, #refusal). */
+  readonly refused: number;
   readonly ms: number;
   readonly finished: boolean;
 }
@@ -74,6 +83,9 @@ export class WarmUp {
   readonly #sockets: Sockets[] = [];
   readonly #sides: Side[] = [];
   readonly #ping = new Uint8Array(PING_LEN);
+  #refused = false;
+  readonly #filler = new Uint8Array(FILLER);
+  #toB: SockAddr | null = null;
   readonly #rx = new Uint8Array(2048);
   #replies = 0;
   #inFlight = 0;
@@ -143,6 +155,7 @@ export class WarmUp {
         ADDR_B,
       );
       this.#sides.push(this.#side(createEngine, ca, ua!), this.#side(createEngine, cb, ub!));
+      this.#toB = sockAddr(ub!.host, ub!.udp.port);
       const now = clock();
       for (const s of this.#sides) s.engine.start(now);
     } catch (e) {
@@ -220,19 +233,44 @@ export class WarmUp {
       this.#kernel(a, false);
       const now = this.#clock();
       if (this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS) return -1;
-      const paced = this.#replies >= FAST_ROUND_TRIPS;
+      const paced = this.#replies < PACED_ROUND_TRIPS;
       if (this.#inFlight > 0 && now - this.#lastSend > RESEND_MS) this.#inFlight = 0; // lost
       if (paced) {
         if (this.#inFlight === 0) {
           const due = this.#lastReply + PACE_MS - now;
           if (due > 0) return Math.ceil(due);
-          this.#send(a, now);
+          if (this.#refused || this.#replies < REFUSE_AFTER) this.#send(a, now);
+          else this.#refusal(a, now);
         }
       } else {
         while (this.#inFlight < WINDOW) this.#send(a, now);
       }
       if (now - start >= sliceMs) return 0;
     }
+  }
+
+  /**
+   * Path MTU discovery's first probes meet EMSGSIZE, and the seqnos they used leave a gap at
+   * the receiver: branches the round trips never take. V8 throws away optimized packet-path
+   * code that reaches a branch without type feedback, and the probes alone re-optimize it
+   * only slowly, so the first real pings after discovery ran in the lower tiers. Loopback has
+   * no small MTU: A's socket is corked (sends append to one pending datagram) and filled to
+   * just under 64 KiB, and one paced ping goes through A's engine, whose send no longer fits.
+   * Uncorked, the filler reaches B as garbage, and A's next packet arrives after a gap. Early
+   * (REFUSE_AFTER), so the code the round trips then optimize has seen all of it.
+   */
+  #refusal(a: Side, now: number): void {
+    this.#refused = true;
+    const udp = this.#sockets[0]!.udp, to = this.#toB!;
+    udp.send(to, this.#filler, 0, 100); // a size sent alone may then go batched:
+    for (let i = 0; i < 3; i++) udp.sendBatched(to, this.#filler, 0, 100);
+    udp.flush(); // a GSO train
+    if (!udp.setCork(true)) return this.#send(a, now);
+    udp.send(to, this.#filler, 0, FILLER);
+    this.#send(a, now);
+    a.loop.runOnce(0); // a light drain: sent at once, refused, and the engine told
+    udp.setCork(false);
+    this.#inFlight = 0; // that ping is lost
   }
 
   #send(a: Side, now: number): void {
@@ -268,6 +306,7 @@ export class WarmUp {
   close(): WarmUpResult {
     const result = {
       roundTrips: this.#replies,
+      refused: this.#sides.reduce((n, s) => n + s.loop.stats.udpRefused, 0),
       ms: this.#clock() - this.#started,
       finished: this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS,
     };

@@ -30,6 +30,7 @@ Deno.test("warm-up: pings cross two throwaway engines over loopback, then everyt
   const r = warm.close();
   assert.ok(r.finished, `finished (${r.roundTrips} round trips in ${r.ms} ms)`);
   assert.ok(r.roundTrips >= 550);
+  assert.equal(r.refused, 1, "one send refused inside A's engine (#refusal)");
   assert.ok(slices > 10, "worked in slices");
   assert.ok(slept > 0, "the paced phase lets the real loop sleep");
   assert.deepEqual(socketsStillOpen(mine), [], "no socket left behind");
