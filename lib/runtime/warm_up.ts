@@ -256,7 +256,7 @@ export class WarmUp {
    * only slowly, so the first real pings after discovery ran in the lower tiers. Loopback has
    * no small MTU: A's socket is corked (sends append to one pending datagram) and filled to
    * just under 64 KiB, and one paced ping goes through A's engine, whose send no longer fits.
-   * Uncorked, the filler reaches B as garbage, and A's next packet arrives after a gap. Early
+   * The kernel drops what it held, and A's next packet reaches B after a sequence gap. Early
    * (REFUSE_AFTER), so the code the round trips then optimize has seen all of it.
    */
   #refusal(a: Side, now: number): void {

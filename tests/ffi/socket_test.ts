@@ -355,6 +355,35 @@ Deno.test("send: alternating buffers, offsets and peers; a range outside the buf
   }
 });
 
+Deno.test("setCork: sends join one pending datagram; one that does not fit is refused", () => {
+  const table = new SockAddrTable();
+  const rx = openUdp({ port: 0, address: "127.0.0.1" }, table);
+  const tx = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    const to = sockAddr("127.0.0.1", rx.port);
+    const b = new Uint8Array(65536).map((_, i) => i & 0xff);
+    const got = new Uint8Array(70000);
+    assert.ok(tx.setCork(true));
+    assert.equal(tx.send(to, b, 0, 1000), SendResult.Sent);
+    assert.equal(tx.send(to, b, 1000, 2000), SendResult.Sent);
+    assert.equal(pollOne(rx.fd, POLLIN, 50), 0, "held back while corked");
+    assert.ok(tx.setCork(false));
+    assert.ok(pollOne(rx.fd, POLLIN, 1000) & POLLIN);
+    assert.equal(rx.receive(got, 0, got.length), 3000, "one datagram");
+    assert.deepEqual(got.subarray(0, 3000), b.subarray(0, 3000));
+    // Past 64 KiB: EMSGSIZE, as path MTU discovery meets it (the kernel drops what was held).
+    assert.ok(tx.setCork(true));
+    assert.equal(tx.send(to, b, 0, 64000), SendResult.Sent);
+    assert.equal(tx.send(to, b, 0, 2000), SendResult.Refused);
+    assert.equal(tx.lastSendErrno, 90, "EMSGSIZE");
+    assert.ok(tx.setCork(false));
+    assert.equal(pollOne(rx.fd, POLLIN, 50), 0);
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
 Deno.test("sockaddrFor: the right sockaddr for each peer, alternating (last-peer shortcut)", () => {
   const table = new SockAddrTable();
   const s = openUdp({ port: 0 }, table);
