@@ -37,8 +37,12 @@ import type { CreateEngine, EngineHandle } from "./data_plane_worker.ts";
  */
 const PACED_ROUND_TRIPS = 150;
 const FAST_ROUND_TRIPS = 400;
-/** The paced ping after this many replies is refused (#refusal): feedback vectors exist by then. */
-const REFUSE_AFTER = 20;
+/**
+ * The paced ping after this many replies is refused (#refusal): late enough that the send and
+ * receive paths have feedback vectors (V8 allocates one after a function's first few calls),
+ * early enough that the Maglev tier (30 calls) has not yet compiled them without the branch.
+ */
+const REFUSE_AFTER = 5;
 /** What fills A's corked socket (#refusal): a ping's datagram no longer fits after it. */
 const FILLER = 65507 - 100;
 /** Paced pings leave this long after the previous reply: the one-read light-traffic path. */
@@ -260,17 +264,29 @@ export class WarmUp {
    * (REFUSE_AFTER), so the code the round trips then optimize has seen all of it.
    */
   #refusal(a: Side, now: number): void {
-    this.#refused = true;
-    const udp = this.#sockets[0]!.udp, to = this.#toB!;
-    udp.send(to, this.#filler, 0, 100); // a size sent alone may then go batched:
-    for (let i = 0; i < 3; i++) udp.sendBatched(to, this.#filler, 0, 100);
-    udp.flush(); // a GSO train
+    // Until it works: while path MTU discovery has confirmed nothing, pings go by TCP.
+    const before = a.loop.stats.udpRefused;
+    this.#refused = this.#replies >= REFUSE_AFTER + 20;
+    const udp = this.#sockets[0]!.udp, to = this.#toB!, f = this.#filler;
+    // The sockets' and the device's rarer branches, each often enough that V8 has allocated
+    // the function's feedback vector (it does after the first few calls) and records them:
+    // a peer's size cache growing (probes), GSO trains, TUN writes from a new buffer.
+    for (let i = 0; i < 12; i++) {
+      udp.send(to, f, 0, 100 + i); // a size sent alone may then go batched:
+      for (let k = 0; k < 3; k++) udp.sendBatched(to, f, 0, 100 + i);
+      udp.sendBatched(to, f, 0, 99 + i); // a short last one: the train ends with it,
+      udp.sendBatched(to, f, 0, 100 + i); // so this one flushes it and starts another
+      udp.flush(); // GSO trains
+      udp.sendBatched(to, f, 0, 200 + i); // larger than any sent yet: goes alone
+      a.tun.writeFrame(f, i & 1 ? 0 : 64, 60); // garbage the "kernel" ignores
+    }
     if (!udp.setCork(true)) return this.#send(a, now);
     udp.send(to, this.#filler, 0, FILLER);
     this.#send(a, now);
     a.loop.runOnce(0); // a light drain: sent at once, refused, and the engine told
     udp.setCork(false);
-    this.#inFlight = 0; // that ping is lost
+    if (a.loop.stats.udpRefused > before) this.#refused = true;
+    this.#inFlight = 0; // that ping is lost (or, by TCP, late)
   }
 
   #send(a: Side, now: number): void {
