@@ -305,15 +305,14 @@ export enum SendResult {
   Dropped = 2,
 }
 
-/** A non-blocking UDP socket with allocation-free receive and send. */
-/**
- * Views of one buffer from an offset on, each made once (an FFI buffer argument carries no
- * offset, and a subarray per packet would allocate).
- */
 /** Room in front of a UDP socket's train buffer: the most of a train `receive` may place in
  * the caller's buffer (its `max`, when smaller). */
 const GRO_FRONT = 4096;
 
+/**
+ * Views of one buffer from an offset on, each made once (an FFI buffer argument carries no
+ * offset, and a subarray per packet would allocate).
+ */
 class OffsetViews {
   readonly #views = new Map<number, Uint8Array<ArrayBuffer>>();
 
@@ -340,6 +339,7 @@ interface EncodedSockAddr {
 /** MSG_DONTWAIT as a syscall() argument. */
 const DONTWAIT = BigInt(MSG_DONTWAIT);
 
+/** A non-blocking UDP socket with allocation-free receive and send. */
 export class UdpSocket {
   readonly port: number;
   /** The peer of the last successful `receive` (interned). */

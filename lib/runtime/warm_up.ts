@@ -281,7 +281,7 @@ export class WarmUp {
       a.tun.writeFrame(f, i & 1 ? 0 : 64, 60); // garbage the "kernel" ignores
     }
     if (!udp.setCork(true)) return this.#send(a, now);
-    udp.send(to, this.#filler, 0, FILLER);
+    udp.send(to, f, 0, FILLER);
     this.#send(a, now);
     a.loop.runOnce(0); // a light drain: sent at once, refused, and the engine told
     udp.setCork(false);
