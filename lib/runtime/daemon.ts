@@ -239,7 +239,7 @@ async function runMesh(
       listeners: opened.listeners,
     },
     logs: targets,
-    limits: extras.limits,
+    limits: { busyPoll: mesh.busyPoll, ...extras.limits },
   });
   try {
     await plane.started;

@@ -94,6 +94,7 @@ async function run(start: WorkerStart): Promise<void> {
     clock,
     udp[0]?.family,
     log,
+    start.limits,
   );
   for (;;) {
     if (!loop.runOnce(warmUp.step())) continue;

@@ -85,6 +85,11 @@ export interface LoopLimits {
   readonly maxSleep: number;
   /** Gather same-size UDP datagrams to one peer into UDP_SEGMENT trains during drains. */
   readonly gso: boolean;
+  /**
+   * After a frame leaves the TUN at light traffic, poll without sleeping for up to this many
+   * ms for the answer (0: never). See runOnce.
+   */
+  readonly busyPoll: number;
 }
 
 export const DEFAULT_LIMITS: LoopLimits = {
@@ -97,6 +102,7 @@ export const DEFAULT_LIMITS: LoopLimits = {
   drainBudget: 64,
   maxSleep: 1000,
   gso: Deno.env.get("TINCTURE_GSO") !== "0",
+  busyPoll: 0,
 };
 
 /** Counters for dumps, tests and benchmarks. */
@@ -110,14 +116,20 @@ export interface LoopStats {
   /** UDP_SEGMENT trains and the datagrams they carried. */
   gsoTrains: number;
   gsoSegments: number;
+  /** Busy-polls that saw I/O (the answer, usually) before their deadline, and those that did not. */
+  busyPollHits: number;
+  busyPollMisses: number;
   accepted: number;
   tarpitted: number;
   metaBytesIn: number;
   metaBytesOut: number;
 }
 
-/** Wake-ups that wrote to the TUN without reading it back, after one where nothing came. */
-const TUN_GUESS_BACKOFF = 8;
+/**
+ * Chances skipped after a guess that missed: a TUN read-back that found nothing, or a busy-poll
+ * that saw nothing before its deadline (see runOnce).
+ */
+const GUESS_BACKOFF = 8;
 
 const enum ConnState {
   Connecting,
@@ -175,6 +187,8 @@ export class EventLoop implements EngineOutput {
     udpDropped: 0,
     gsoTrains: 0,
     gsoSegments: 0,
+    busyPollHits: 0,
+    busyPollMisses: 0,
     accepted: 0,
     tarpitted: 0,
     metaBytesIn: 0,
@@ -231,6 +245,10 @@ export class EventLoop implements EngineOutput {
   #tunWritten = false;
   /** Chances to read the TUN after writing it still to skip, after a miss. */
   #tunGuessSkip = 0;
+  /** Loop time until which runOnce polls without sleeping (0: not busy-polling). */
+  #busyUntil = 0;
+  /** Chances to busy-poll still to skip, after a miss. */
+  #busySkip = 0;
   /** Inside a drain: UDP sends may be gathered into GSO trains (flushed by #endDrain). */
   #batching = false;
 
@@ -420,6 +438,10 @@ export class EventLoop implements EngineOutput {
     let wait = next <= now ? 0 : Math.min(maxWait, Math.ceil(next - now));
     if (!(wait >= 0)) wait = maxWait; // NaN guard
     if (this.#deferred.length > 0) wait = 0;
+    if (this.#busyUntil !== 0) {
+      if (now < this.#busyUntil) wait = 0;
+      else this.#endBusyPoll(false);
+    }
     if (this.#listenersPausedUntil !== 0) {
       wait = Math.min(wait, Math.max(0, Math.ceil(this.#listenersPausedUntil - now)));
     }
@@ -436,6 +458,7 @@ export class EventLoop implements EngineOutput {
     this.stats.wakeups++;
     let woken = false;
     if (n > 0) {
+      if (this.#busyUntil !== 0) this.#endBusyPoll(true);
       const ev = this.#pollEv;
       const count = this.#slotKind.length;
       for (let i = 0; i < count; i++) {
@@ -448,6 +471,7 @@ export class EventLoop implements EngineOutput {
             libc().read(this.#res.wakeFd, this.#wakeBuf, 8n);
             break;
           case SlotKind.Tun:
+            if (now - this.#tunLastDrain > LIGHT_TRAFFIC_GAP) this.#startBusyPoll(now);
             this.#drainTun(engine, now);
             break;
           case SlotKind.Udp:
@@ -466,11 +490,11 @@ export class EventLoop implements EngineOutput {
     // ACKs from this host): read the answer now rather than after another poll round, which
     // on a cold CPU costs ~8 µs on the critical path of every request and response. Where
     // nothing comes back (the frame was a reply to a local process), the EAGAIN read would
-    // only delay that process: after a miss, the next TUN_GUESS_BACKOFF chances are skipped.
+    // only delay that process: after a miss, the next GUESS_BACKOFF chances are skipped.
     if (this.#tunWritten) {
       this.#tunWritten = false;
       if (this.#tunGuessSkip > 0) this.#tunGuessSkip--;
-      else if (this.#drainTun(engine, now) === 0) this.#tunGuessSkip = TUN_GUESS_BACKOFF;
+      else if (this.#drainTun(engine, now) === 0) this.#tunGuessSkip = GUESS_BACKOFF;
     }
     this.#runDeferred(engine, now);
     if (engine.nextTimeout() <= now) {
@@ -479,6 +503,31 @@ export class EventLoop implements EngineOutput {
     }
     if (this.#busy !== null && n > 0) this.#recordBusy(now);
     return woken;
+  }
+
+  /**
+   * A frame that leaves the TUN after a quiet spell is often a request (a ping, a TCP segment
+   * that wants an ACK), and its answer comes back within a LAN round trip. A thread asleep in
+   * ppoll pays for the wake-up when it comes: on a virtual CPU an idle exit, and then caches
+   * and code gone cold, together some tens of µs. Polling without sleeping for up to
+   * `busyPoll` ms keeps the CPU awake for it (Linux's SO_BUSY_POLL, for one answer). A poll
+   * round that sees I/O ends it; a deadline passed without any skips the next GUESS_BACKOFF
+   * chances, so one-way traffic and distant peers cost one spin in nine.
+   */
+  #startBusyPoll(now: number): void {
+    if (this.#limits.busyPoll <= 0) return;
+    if (this.#busySkip > 0) this.#busySkip--;
+    else this.#busyUntil = now + this.#limits.busyPoll;
+  }
+
+  #endBusyPoll(hit: boolean): void {
+    this.#busyUntil = 0;
+    if (hit) {
+      this.stats.busyPollHits++;
+    } else {
+      this.stats.busyPollMisses++;
+      this.#busySkip = GUESS_BACKOFF;
+    }
   }
 
   #recordBusy(since: number): void {

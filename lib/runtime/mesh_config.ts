@@ -97,6 +97,8 @@ export interface MeshConfig {
   readonly userid: string | null;
   /** Site names, in the order of the sites list. */
   readonly sites: readonly string[];
+  /** `system/busy-poll` in ms: how long the data plane stays awake for an answer (event_loop.ts). */
+  readonly busyPoll: number;
   /** Things worth a warning that are not errors (ignored secnet-only keys, ...). */
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -116,6 +118,7 @@ export function buildMeshConfig(root: Dict, options: MeshConfigOptions = {}): Me
   const logs = systemLogs(system);
   const pidfile = optionalString(system, "pidfile", "system");
   const userid = optionalString(system, "userid", "system");
+  const busyPoll = busyPollMs(system);
 
   const sitesKey = options.sitesKey ?? "sites";
   const sites = siteSpecs(root, sitesKey);
@@ -289,8 +292,25 @@ export function buildMeshConfig(root: Dict, options: MeshConfigOptions = {}): Me
     pidfile,
     userid,
     sites: hosts.map((h) => h.name),
+    busyPoll,
     diagnostics,
   };
+}
+
+/** µs, as Linux's busy_poll; no more than 10 ms, which would be a core spinning at 100 pings/s. */
+const BUSY_POLL_DEFAULT_US = 500;
+const BUSY_POLL_MAX_US = 10_000;
+
+function busyPollMs(system: Dict): number {
+  const us = optionalNumber(system, "busy-poll", "system") ?? BUSY_POLL_DEFAULT_US;
+  if (us > BUSY_POLL_MAX_US) {
+    throw new ConfigError(
+      locOf(system, "busy-poll"),
+      "system",
+      `busy-poll ${us} is more than ${BUSY_POLL_MAX_US} µs`,
+    );
+  }
+  return us / 1000;
 }
 
 // --- transforms ---------------------------------------------------------------------------

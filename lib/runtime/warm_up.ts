@@ -28,7 +28,7 @@ import {
 } from "../../ffi/linux_constants.ts";
 import { openUdp, SockAddrTable, tcpListen, type UdpSocket } from "../../ffi/socket.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
-import { EventLoop } from "./event_loop.ts";
+import { EventLoop, type LoopLimits } from "./event_loop.ts";
 import type { CreateEngine, EngineHandle } from "./data_plane_worker.ts";
 
 /**
@@ -83,6 +83,7 @@ export interface WarmUpResult {
 
 export class WarmUp {
   readonly #clock: () => number;
+  readonly #limits: Partial<LoopLimits>;
   readonly #started: number;
   readonly #sockets: Sockets[] = [];
   readonly #sides: Side[] = [];
@@ -99,15 +100,18 @@ export class WarmUp {
 
   /**
    * Builds the two engines from the real config (its key and transforms) on loopback, or
-   * throws when that is impossible. `family` is the real UDP socket's.
+   * throws when that is impossible. `family` is the real UDP socket's, `limits` the real
+   * loop's (its busy-poll and drain branches are warmed too).
    */
   constructor(
     createEngine: CreateEngine,
     real: EngineConfig,
     clock: () => number,
     family: 4 | 6,
+    limits: Partial<LoopLimits> = {},
   ) {
     this.#clock = clock;
+    this.#limits = limits;
     this.#started = clock();
     try {
       this.#sockets.push(...openLoopback(family));
@@ -190,6 +194,7 @@ export class WarmUp {
       { tun, udp: [o.udp], listeners: [o.listener], wakeFd, addresses: o.addresses },
       NULL_LOGGER,
       this.#clock,
+      this.#limits,
     );
     const engine = createEngine(config, { out: loop, log: NULL_LOGGER, now: this.#clock() });
     if (engine instanceof Promise) throw new Error("warm-up needs a synchronous engine factory");
@@ -399,6 +404,7 @@ export class WarmUpSchedule {
     readonly clock: () => number,
     readonly family: 4 | 6 | undefined,
     readonly log: Logger,
+    readonly limits: Partial<LoopLimits> = {},
   ) {
     const c = config as Partial<EngineConfig>;
     const applies = Deno.env.get("TINCTURE_WARMUP") !== "0" &&
@@ -422,6 +428,7 @@ export class WarmUpSchedule {
           this.config as EngineConfig,
           this.clock,
           this.family!,
+          this.limits,
         );
       } catch (e) {
         this.log.log("info", "status", `JIT warm-up skipped: ${(e as Error).message}`);

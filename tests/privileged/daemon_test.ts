@@ -65,6 +65,9 @@ Deno.test({
       assert.match(dump, /Nodes:\n(.|\n)* b at 192\.0\.2\.2:655 .* reachable/);
       assert.match(dump, /Subnet list:\n(.|\n)* 10\.77\.2\.0\/24(#\d+)? owner b/);
       assert.match(dump, /Connections:\n.* b at 192\.0\.2\.2:655 .*outgoing active/);
+      // system/busy-poll's default reached the loop: the pings' requests were polled for.
+      const [, hits, misses] = dump.match(/busyPollHits (\d+), busyPollMisses (\d+)/)!;
+      assert.ok(Number(hits) + Number(misses) > 0, `busy-polled: ${hits} hits, ${misses} misses`);
 
       // HUP after logrotate: a new file appears and gets the next messages
       Deno.renameSync(a.log, `${a.log}.1`);

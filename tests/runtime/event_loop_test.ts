@@ -513,3 +513,97 @@ Deno.test("event loop: the answer to a frame written to the TUN is read in the s
     closeFd(kernel);
   }
 });
+
+Deno.test("event loop: after a frame leaves the TUN at light traffic, it polls awake for the answer", () => {
+  const addresses = new SockAddrTable();
+  const udp = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
+  const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
+  const sv = new Int32Array(2);
+  check(
+    libc().socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
+    "socketpair",
+  );
+  const tun = new TunDevice(sv[0]!, "test0", "tun");
+  const kernel = sv[1]!;
+  const busyPoll = 40;
+  const loop = new EventLoop(
+    { tun, udp: [udp], listeners: [], wakeFd, addresses },
+    NULL_LOGGER,
+    () => performance.now(),
+    { busyPoll },
+  );
+  const engine = new FakeEngine();
+  engine.loop = loop;
+  engine.onUdp = (_buf, _off, len, from) => engine.calls.push(["udp", from.key, len]);
+  loop.engine = engine;
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  const frame = new Uint8Array(60).fill(0x45);
+  /** Runs one round; returns how long it took (ms). */
+  const round = (maxWait: number) => {
+    const t0 = performance.now();
+    loop.runOnce(maxWait);
+    return performance.now() - t0;
+  };
+  /** A request from the TUN after a quiet spell; true when the loop then stayed awake. */
+  const request = () => {
+    round(3); // quiet (light traffic is more than 1 ms without TUN frames)
+    libc().write(kernel, frame, 60n);
+    const tuns = engine.count("tun");
+    round(100);
+    assert.equal(engine.count("tun"), tuns + 1, "the frame was read");
+    return round(30) < 10;
+  };
+  try {
+    // The request wakes the loop; until the answer comes, rounds do not sleep.
+    assert.equal(request(), true, "awake after the request");
+    for (let i = 0; i < 5; i++) assert.ok(round(30) < 10, "still awake");
+    const rounds = loop.stats.wakeups;
+    peer.send(sockAddr("127.0.0.1", udp.port), new Uint8Array(60), 0, 60);
+    while (engine.count("udp") === 0) round(30);
+    assert.ok(loop.stats.wakeups - rounds <= 1000, "the answer ends it at once");
+    assert.deepEqual([loop.stats.busyPollHits, loop.stats.busyPollMisses], [1, 0]);
+    assert.ok(round(30) >= 25, "asleep again once the answer came");
+
+    // No answer: awake until the deadline, then asleep; the next 8 requests do not wait
+    // awake, the 9th does again.
+    assert.equal(request(), true);
+    const t0 = performance.now();
+    let last = 0;
+    const awakeFrom = loop.stats.wakeups;
+    while (loop.stats.busyPollMisses === 0) {
+      last = round(30);
+      assert.ok(performance.now() - t0 < busyPoll + 50, "the deadline ends it");
+    }
+    assert.ok(last >= 25, "the round past the deadline sleeps");
+    assert.ok(loop.stats.wakeups - awakeFrom > 10, "rounds without sleep until the deadline");
+    assert.ok(performance.now() - t0 >= busyPoll + 10, `awake about ${busyPoll} ms, then asleep`);
+    assert.equal(loop.stats.busyPollHits, 1);
+    for (let i = 0; i < 8; i++) assert.equal(request(), false, `skipped chance ${i + 1}`);
+    assert.equal(request(), true, "awake again after the back-off");
+
+    // Off (busy-poll 0): never awake.
+    const off = new EventLoop(
+      { tun, udp: [udp], listeners: [], wakeFd, addresses },
+      NULL_LOGGER,
+      () => performance.now(),
+      { busyPoll: 0 },
+    );
+    off.engine = engine;
+    round(60); // the first loop's spin ends (a miss) and it goes back to sleep
+    libc().write(kernel, frame, 60n);
+    const tuns = engine.count("tun");
+    off.runOnce(100);
+    assert.equal(engine.count("tun"), tuns + 1);
+    const t1 = performance.now();
+    off.runOnce(30);
+    assert.ok(performance.now() - t1 >= 25, "busy-poll 0 sleeps");
+    assert.deepEqual([off.stats.busyPollHits, off.stats.busyPollMisses], [0, 0]);
+  } finally {
+    peer.close();
+    loop.closeAll();
+    udp.close();
+    closeFd(wakeFd);
+    closeFd(sv[0]!);
+    closeFd(kernel);
+  }
+});

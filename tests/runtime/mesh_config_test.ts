@@ -246,6 +246,22 @@ Deno.test("buildMeshConfig() reads mesh-wide tinc options from system", () => {
   assert.equal(m.userid, "nobody");
 });
 
+Deno.test("buildMeshConfig() busy-poll: µs in system, 500 by default, 0 turns it off", () => {
+  assert.equal(buildMeshConfig(rootWith([site("beta")])).busyPoll, 0.5);
+  assert.equal(buildMeshConfig(rootWith([site("beta")], { "busy-poll": 0 })).busyPoll, 0);
+  assert.equal(buildMeshConfig(rootWith([site("beta")], { "busy-poll": 10000 })).busyPoll, 10);
+  throwsAt(
+    () => buildMeshConfig(rootWith([site("beta")], { "busy-poll": 10001 })),
+    3,
+    /busy-poll 10001 is more than 10000 µs/,
+  );
+  throwsAt(
+    () => buildMeshConfig(rootWith([site("beta")], { "busy-poll": "yes" })),
+    3,
+    /"busy-poll" must be a number/,
+  );
+});
+
 Deno.test("buildMeshConfig() mobile sites are not dialled unless keepalive", () => {
   const m = buildMeshConfig(rootWith([
     site("beta", { mobile: true }),
