@@ -77,6 +77,8 @@ export interface WarmUpResult {
   readonly roundTrips: number;
   /** Sends the throwaway loops saw refused (EMSGSIZE, #refusal). */
   readonly refused: number;
+  /** Busy-polls the throwaway loops started (with the real loop's busy-poll limit). */
+  readonly busyPolls: number;
   readonly ms: number;
   readonly finished: boolean;
 }
@@ -328,6 +330,10 @@ export class WarmUp {
     const result = {
       roundTrips: this.#replies,
       refused: this.#sides.reduce((n, s) => n + s.loop.stats.udpRefused, 0),
+      busyPolls: this.#sides.reduce(
+        (n, s) => n + s.loop.stats.busyPollHits + s.loop.stats.busyPollMisses,
+        0,
+      ),
       ms: this.#clock() - this.#started,
       finished: this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS,
     };

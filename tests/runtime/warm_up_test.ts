@@ -14,7 +14,7 @@ function config() {
 
 Deno.test("warm-up: pings cross two throwaway engines over loopback, then everything is closed", () => {
   const clock = monotonicClock();
-  const warm = new WarmUp(createEngine, config(), clock, 6);
+  const warm = new WarmUp(createEngine, config(), clock, 6, { busyPoll: 0.5 });
   const mine = fdNames(warm.descriptors());
   assert.equal(mine.filter((id) => id.startsWith("socket:")).length, 8, mine.join(" "));
   let slices = 0, slept = 0;
@@ -31,6 +31,7 @@ Deno.test("warm-up: pings cross two throwaway engines over loopback, then everyt
   assert.ok(r.finished, `finished (${r.roundTrips} round trips in ${r.ms} ms)`);
   assert.ok(r.roundTrips >= 550);
   assert.equal(r.refused, 1, "one send refused inside A's engine (#refusal)");
+  assert.ok(r.busyPolls > 0, "the real loop's busy-poll limit reached the throwaway loops");
   assert.ok(slices > 10, "worked in slices");
   assert.ok(slept > 0, "the paced phase lets the real loop sleep");
   assert.deepEqual(socketsStillOpen(mine), [], "no socket left behind");
@@ -48,5 +49,6 @@ Deno.test("warm-up: one that cannot complete (a broken key) gives up at its time
   const r = warm.close();
   assert.equal(r.finished, false);
   assert.equal(r.roundTrips, 0);
+  assert.equal(r.busyPolls, 0, "busy-poll is off by default");
   assert.deepEqual(socketsStillOpen(mine), []);
 });
