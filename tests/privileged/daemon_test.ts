@@ -41,11 +41,11 @@ Deno.test({
 
       // V8's background threads yield to the data plane at once (threads.ts).
       assert.match(readText(a.log), /[1-9]\d* V8 background thread\(s\) set to SCHED_IDLE/);
-      // The packet path was warmed up through throwaway engines on loopback (warm_up.ts).
-      assert.ok(
-        await waitFor(() => /JIT warm-up: 550 round trips in \d+ ms\n/.test(readText(a.log)), 5000),
-        "warm-up finished" + lab.logs(),
-      );
+      // The packet path was warmed up through throwaway engines on loopback (warm_up.ts); a
+      // ping re-sent after a slow spell can add a reply or two, "(stopped early)" cannot match.
+      const warmed = /JIT warm-up: (\d+) round trips in \d+ ms\n/;
+      assert.ok(await waitFor(() => warmed.test(readText(a.log)), 5000), "warm-up" + lab.logs());
+      assert.ok(Number(readText(a.log).match(warmed)![1]) >= 550, "warm-up finished" + lab.logs());
 
       // pidfile holds the daemon's pid
       const pidfile = `${a.dir}/tincture.pid`;
