@@ -107,6 +107,7 @@ export const DEFAULT_LIMITS: LoopLimits = {
 
 /** Counters for dumps, tests and benchmarks. */
 export interface LoopStats {
+  /** Poll rounds, the busy-poll's included. */
   wakeups: number;
   tunFrames: number;
   udpDatagrams: number;
