@@ -33,7 +33,8 @@ import type { CreateEngine, EngineHandle } from "./data_plane_worker.ts";
 
 /**
  * Paced round trips (the one-read light-traffic path of pings), then back-to-back ones (the
- * loops' drain-in-full path). Paced first, so the refused send (#refusal) comes early.
+ * loops' drain-in-full path). Paced first, so the refused send (#refusal) comes early; pacing
+ * goes on past PACED_ROUND_TRIPS until that send is done or given up (REFUSAL_MS).
  */
 const PACED_ROUND_TRIPS = 150;
 const FAST_ROUND_TRIPS = 400;
@@ -43,6 +44,12 @@ const FAST_ROUND_TRIPS = 400;
  * early enough that the Maglev tier (30 calls) has not yet compiled them without the branch.
  */
 const REFUSE_AFTER = 5;
+/**
+ * Retry the refused send (#refusal) until this long after the start: pings go by TCP until
+ * path MTU discovery has an answer, and when the key exchange loses the first probe burst
+ * (the peer had no key for it yet, as with tincd) the next comes a second later.
+ */
+const REFUSAL_MS = 1500;
 /** What fills A's corked socket (#refusal): a ping's datagram no longer fits after it. */
 const FILLER = 65507 - 100;
 /** Paced pings leave this long after the previous reply: the one-read light-traffic path. */
@@ -90,7 +97,12 @@ export class WarmUp {
   readonly #sockets: Sockets[] = [];
   readonly #sides: Side[] = [];
   readonly #ping = new Uint8Array(PING_LEN);
+  /** The refused send happened, or was given up (REFUSAL_MS). */
   #refused = false;
+  /** Replies when the fast phase began (-1: still paced). */
+  #fastFrom = -1;
+  /** #refusal has run the sockets' rarer branches (once is enough). */
+  #branchesRun = false;
   readonly #filler = new Uint8Array(FILLER);
   #toB: SockAddr | null = null;
   readonly #rx = new Uint8Array(2048);
@@ -243,8 +255,9 @@ export class WarmUp {
       this.#kernel(b, true);
       this.#kernel(a, false);
       const now = this.#clock();
-      if (this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS) return -1;
-      const paced = this.#replies < PACED_ROUND_TRIPS;
+      if (this.#finished) return -1;
+      const paced = this.#replies < PACED_ROUND_TRIPS || !this.#refused;
+      if (!paced && this.#fastFrom < 0) this.#fastFrom = this.#replies;
       if (this.#inFlight > 0 && now - this.#lastSend > RESEND_MS) this.#inFlight = 0; // lost
       if (paced) {
         if (this.#inFlight === 0) {
@@ -273,12 +286,15 @@ export class WarmUp {
   #refusal(a: Side, now: number): void {
     // Until it works: while path MTU discovery has confirmed nothing, pings go by TCP.
     const before = a.loop.stats.udpRefused;
-    this.#refused = this.#replies >= REFUSE_AFTER + 20;
     const udp = this.#sockets[0]!.udp, to = this.#toB!, f = this.#filler;
+    if (now - this.#started > REFUSAL_MS) {
+      this.#refused = true; // given up: no UDP path in time
+      return this.#send(a, now);
+    }
     // The sockets' and the device's rarer branches, each often enough that V8 has allocated
     // the function's feedback vector (it does after the first few calls) and records them:
     // a peer's size cache growing (probes), GSO trains, TUN writes from a new buffer.
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 12 && !this.#branchesRun; i++) {
       udp.send(to, f, 0, 100 + i); // a size sent alone may then go batched:
       for (let k = 0; k < 3; k++) udp.sendBatched(to, f, 0, 100 + i);
       udp.sendBatched(to, f, 0, 99 + i); // a short last one: the train ends with it,
@@ -287,13 +303,23 @@ export class WarmUp {
       udp.sendBatched(to, f, 0, 200 + i); // larger than any sent yet: goes alone
       a.tun.writeFrame(f, i & 1 ? 0 : 64, 60); // garbage the "kernel" ignores
     }
-    if (!udp.setCork(true)) return this.#send(a, now);
+    this.#branchesRun = true;
+    if (!udp.setCork(true)) {
+      this.#refused = true; // given up: no UDP_CORK
+      return this.#send(a, now);
+    }
     udp.send(to, f, 0, FILLER);
     this.#send(a, now);
     a.loop.runOnce(0); // a light drain: sent at once, refused, and the engine told
     udp.setCork(false);
-    if (a.loop.stats.udpRefused > before) this.#refused = true;
-    this.#inFlight = 0; // that ping is lost (or, by TCP, late)
+    if (a.loop.stats.udpRefused > before) {
+      this.#refused = true;
+      this.#inFlight = 0; // that ping is lost; one that went by TCP is answered
+    }
+  }
+
+  get #finished(): boolean {
+    return this.#fastFrom >= 0 && this.#replies - this.#fastFrom >= FAST_ROUND_TRIPS;
   }
 
   #send(a: Side, now: number): void {
@@ -335,7 +361,7 @@ export class WarmUp {
         0,
       ),
       ms: this.#clock() - this.#started,
-      finished: this.#replies >= FAST_ROUND_TRIPS + PACED_ROUND_TRIPS,
+      finished: this.#finished,
     };
     if (this.#closed) return result;
     this.#closed = true;
