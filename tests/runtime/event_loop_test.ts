@@ -448,25 +448,46 @@ function tcpConnectFrom(src: string, port: number): number {
   return fd;
 }
 
-Deno.test("event loop: the answer to a frame written to the TUN is read in the same wake-up", () => {
+/**
+ * A loop whose TUN is a datagram socketpair (its far end, `kernel`, plays the kernel), with a
+ * UDP socket and a peer socket to send to it.
+ */
+function tunHarness(kind: "tun" | "tap", limits = {}) {
   const addresses = new SockAddrTable();
   const udp = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
   const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
-  // A socketpair stands in for the TUN; its far end plays the kernel.
   const sv = new Int32Array(2);
   check(
     libc().socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
     "socketpair",
   );
-  const tun = new TunDevice(sv[0]!, "test0", "tap");
-  const kernel = sv[1]!;
-  const loop = new EventLoop(
-    { tun, udp: [udp], listeners: [], wakeFd, addresses },
-    NULL_LOGGER,
-    () => performance.now(),
-  );
+  const tun = new TunDevice(sv[0]!, "test0", kind);
+  const resources = { tun, udp: [udp], listeners: [], wakeFd, addresses };
+  const loop = new EventLoop(resources, NULL_LOGGER, () => performance.now(), limits);
   const engine = new FakeEngine();
   engine.loop = loop;
+  loop.engine = engine;
+  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
+  return {
+    loop,
+    engine,
+    udp,
+    peer,
+    kernel: sv[1]!,
+    resources,
+    close() {
+      peer.close();
+      loop.closeAll();
+      udp.close();
+      closeFd(wakeFd);
+      closeFd(sv[0]!);
+      closeFd(sv[1]!);
+    },
+  };
+}
+
+Deno.test("event loop: the answer to a frame written to the TUN is read in the same wake-up", () => {
+  const { loop, engine, udp, peer, kernel, close } = tunHarness("tap");
   let answer = true;
   engine.onUdp = (buf, off, len, from) => {
     engine.calls.push(["udp", from.key, len]);
@@ -476,8 +497,6 @@ Deno.test("event loop: the answer to a frame written to the TUN is read in the s
     // The kernel answers within the write (an echo reply), after this wake-up's poll.
     if (answer) libc().write(kernel, new Uint8Array(60).fill(7), 60n);
   };
-  loop.engine = engine;
-  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
   try {
     peer.send(sockAddr("127.0.0.1", udp.port), new Uint8Array(60), 0, 60);
     loop.runOnce(100);
@@ -505,38 +524,14 @@ Deno.test("event loop: the answer to a frame written to the TUN is read in the s
     assert.equal(wakeUpsFor(), 1, "guessing again after the back-off");
     assert.equal(wakeUpsFor(), 1, "and on after a hit");
   } finally {
-    peer.close();
-    loop.closeAll();
-    udp.close();
-    closeFd(wakeFd);
-    closeFd(sv[0]!);
-    closeFd(kernel);
+    close();
   }
 });
 
 Deno.test("event loop: after a frame leaves the TUN at light traffic, it polls awake for the answer", () => {
-  const addresses = new SockAddrTable();
-  const udp = openUdp({ port: 0, address: "127.0.0.1" }, addresses);
-  const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
-  const sv = new Int32Array(2);
-  check(
-    libc().socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, new Uint8Array(sv.buffer)),
-    "socketpair",
-  );
-  const tun = new TunDevice(sv[0]!, "test0", "tun");
-  const kernel = sv[1]!;
   const busyPoll = 40;
-  const loop = new EventLoop(
-    { tun, udp: [udp], listeners: [], wakeFd, addresses },
-    NULL_LOGGER,
-    () => performance.now(),
-    { busyPoll },
-  );
-  const engine = new FakeEngine();
-  engine.loop = loop;
+  const { loop, engine, udp, peer, kernel, resources, close } = tunHarness("tun", { busyPoll });
   engine.onUdp = (_buf, _off, len, from) => engine.calls.push(["udp", from.key, len]);
-  loop.engine = engine;
-  const peer = openUdp({ port: 0, address: "127.0.0.1" }, new SockAddrTable());
   const frame = new Uint8Array(60).fill(0x45);
   /** Runs one round; returns how long it took (ms). */
   const round = (maxWait: number) => {
@@ -583,7 +578,7 @@ Deno.test("event loop: after a frame leaves the TUN at light traffic, it polls a
 
     // Off (busy-poll 0): never awake.
     const off = new EventLoop(
-      { tun, udp: [udp], listeners: [], wakeFd, addresses },
+      resources,
       NULL_LOGGER,
       () => performance.now(),
       { busyPoll: 0 },
@@ -599,11 +594,6 @@ Deno.test("event loop: after a frame leaves the TUN at light traffic, it polls a
     assert.ok(performance.now() - t1 >= 25, "busy-poll 0 sleeps");
     assert.deepEqual([off.stats.busyPollHits, off.stats.busyPollMisses], [0, 0]);
   } finally {
-    peer.close();
-    loop.closeAll();
-    udp.close();
-    closeFd(wakeFd);
-    closeFd(sv[0]!);
-    closeFd(kernel);
+    close();
   }
 });
