@@ -101,7 +101,7 @@ export class WarmUp {
   #refused = false;
   /** Replies when the fast phase began (-1: still paced). */
   #fastFrom = -1;
-  /** #refusal has run the sockets' rarer branches (once is enough). */
+  /** #rareBranches has run (once is enough). */
   #branchesRun = false;
   readonly #filler = new Uint8Array(FILLER);
   #toB: SockAddr | null = null;
@@ -285,30 +285,18 @@ export class WarmUp {
    */
   #refusal(a: Side, now: number): void {
     // Until it works: while path MTU discovery has confirmed nothing, pings go by TCP.
-    const before = a.loop.stats.udpRefused;
-    const udp = this.#sockets[0]!.udp, to = this.#toB!, f = this.#filler;
     if (now - this.#started > REFUSAL_MS) {
       this.#refused = true; // given up: no UDP path in time
       return this.#send(a, now);
     }
-    // The sockets' and the device's rarer branches, each often enough that V8 has allocated
-    // the function's feedback vector (it does after the first few calls) and records them:
-    // a peer's size cache growing (probes), GSO trains, TUN writes from a new buffer.
-    for (let i = 0; i < 12 && !this.#branchesRun; i++) {
-      udp.send(to, f, 0, 100 + i); // a size sent alone may then go batched:
-      for (let k = 0; k < 3; k++) udp.sendBatched(to, f, 0, 100 + i);
-      udp.sendBatched(to, f, 0, 99 + i); // a short last one: the train ends with it,
-      udp.sendBatched(to, f, 0, 100 + i); // so this one flushes it and starts another
-      udp.flush(); // GSO trains
-      udp.sendBatched(to, f, 0, 200 + i); // larger than any sent yet: goes alone
-      a.tun.writeFrame(f, i & 1 ? 0 : 64, 60); // garbage the "kernel" ignores
-    }
-    this.#branchesRun = true;
+    if (!this.#branchesRun) this.#rareBranches(a);
+    const udp = this.#sockets[0]!.udp;
     if (!udp.setCork(true)) {
       this.#refused = true; // given up: no UDP_CORK
       return this.#send(a, now);
     }
-    udp.send(to, f, 0, FILLER);
+    const before = a.loop.stats.udpRefused;
+    udp.send(this.#toB!, this.#filler, 0, FILLER);
     this.#send(a, now);
     a.loop.runOnce(0); // a light drain: sent at once, refused, and the engine told
     udp.setCork(false);
@@ -320,6 +308,25 @@ export class WarmUp {
 
   get #finished(): boolean {
     return this.#fastFrom >= 0 && this.#replies - this.#fastFrom >= FAST_ROUND_TRIPS;
+  }
+
+  /**
+   * The sockets' and the device's rarer branches, each often enough that V8 has allocated the
+   * function's feedback vector (it does after the first few calls) and records them: a peer's
+   * size cache growing (probes), GSO trains, TUN writes from a new buffer.
+   */
+  #rareBranches(a: Side): void {
+    this.#branchesRun = true;
+    const udp = this.#sockets[0]!.udp, to = this.#toB!, f = this.#filler;
+    for (let i = 0; i < 12; i++) {
+      udp.send(to, f, 0, 100 + i); // a size sent alone may then go batched:
+      for (let k = 0; k < 3; k++) udp.sendBatched(to, f, 0, 100 + i);
+      udp.sendBatched(to, f, 0, 99 + i); // a short last one: the train ends with it,
+      udp.sendBatched(to, f, 0, 100 + i); // so this one flushes it and starts another
+      udp.flush(); // GSO trains
+      udp.sendBatched(to, f, 0, 200 + i); // larger than any sent yet: goes alone
+      a.tun.writeFrame(f, i & 1 ? 0 : 64, 60); // garbage the "kernel" ignores
+    }
   }
 
   #send(a: Side, now: number): void {
