@@ -26,6 +26,7 @@ import {
 import {
   AF_INET,
   AF_INET6,
+  EADDRINUSE,
   EAGAIN,
   EINPROGRESS,
   EINTR,
@@ -752,6 +753,28 @@ export function tcpListen(address: string, port: number, backlog = 64): number {
   }
   return fd;
 }
+
+/**
+ * A UDP socket and a TCP listener on one port the kernel picks, as tinc serves both. When
+ * the number it gave the UDP socket is taken for TCP (by another program), it tries again.
+ */
+export function openUdpAndListener(
+  opts: Omit<UdpOptions, "port">,
+  addresses: SockAddrTable,
+): { udp: UdpSocket; listener: number } {
+  for (let attempt = 1;; attempt++) {
+    const udp = openUdp({ ...opts, port: 0 }, addresses);
+    try {
+      return { udp, listener: tcpListen(opts.address ?? "::", udp.port) };
+    } catch (e) {
+      udp.close();
+      if (!(e instanceof OsError && e.errno === EADDRINUSE) || attempt === PORT_ATTEMPTS) throw e;
+    }
+  }
+}
+
+/** Ports openUdpAndListener tries before it gives up. */
+const PORT_ATTEMPTS = 20;
 
 /** Accept scratch (one per thread is enough: the loop is single-threaded). */
 const acceptAddr = new Uint8Array(SIZEOF_SOCKADDR_STORAGE);

@@ -26,7 +26,7 @@ import {
   SOCK_DGRAM,
   SOCK_NONBLOCK,
 } from "../../ffi/linux_constants.ts";
-import { openUdp, SockAddrTable, tcpListen, type UdpSocket } from "../../ffi/socket.ts";
+import { openUdpAndListener, SockAddrTable, type UdpSocket } from "../../ffi/socket.ts";
 import { TunDevice } from "../../ffi/tun_linux.ts";
 import { EventLoop, type LoopLimits } from "./event_loop.ts";
 import type { CreateEngine, EngineHandle } from "./data_plane_worker.ts";
@@ -400,16 +400,11 @@ function openLoopback(family: 4 | 6): Sockets[] {
     try {
       for (let i = 0; i < 2; i++) {
         const addresses = new SockAddrTable();
-        const udp = openUdp(
-          { address: host, port: 0, receiveBuffer: 1 << 18, sendBuffer: 1 << 18 },
+        const { udp, listener } = openUdpAndListener(
+          { address: host, receiveBuffer: 1 << 18, sendBuffer: 1 << 18 },
           addresses,
         );
-        try {
-          opened.push({ host, udp, listener: tcpListen(host, udp.port), addresses });
-        } catch (e) {
-          udp.close();
-          throw e;
-        }
+        opened.push({ host, udp, listener, addresses });
       }
       return opened;
     } catch (e) {

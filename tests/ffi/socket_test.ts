@@ -5,6 +5,7 @@ import {
   ipBytes,
   localAddress,
   openUdp,
+  openUdpAndListener,
   SendResult,
   SockAddrTable,
   socketBufferSizes,
@@ -186,6 +187,23 @@ Deno.test("TCP: listen, non-blocking connect, accept with peer address, send/rec
     closeFd(sfd);
     closeFd(lfd);
   }
+});
+
+Deno.test("openUdpAndListener: UDP and a TCP listener on one port; other errors at once", () => {
+  const { udp, listener } = openUdpAndListener({ address: "127.0.0.1" }, new SockAddrTable());
+  try {
+    assert.ok(udp.port > 0);
+    assert.equal(localAddress(listener)!.port, udp.port, "one port for both");
+    assert.equal(localAddress(listener)!.ip, "127.0.0.1");
+  } finally {
+    udp.close();
+    closeFd(listener);
+  }
+  // Not a local address: no retrying helps, the bind error comes out as it is.
+  assert.throws(
+    () => openUdpAndListener({ address: "192.0.2.77" }, new SockAddrTable()),
+    /bind.*Cannot assign requested address/,
+  );
 });
 
 Deno.test("TCP connect to a closed port fails (at once or through SO_ERROR)", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DataPlane } from "../../lib/runtime/data_plane.ts";
-import { openUdp, SockAddrTable, tcpListen } from "../../ffi/socket.ts";
+import { openUdp, openUdpAndListener, SockAddrTable } from "../../ffi/socket.ts";
 import { addressOf, libc } from "../../ffi/libc.ts";
 import { sockAddr } from "../../lib/tinc/types.ts";
 import { fdNames, socketsStillOpen } from "../support/descriptors.ts";
@@ -28,8 +28,7 @@ Deno.test("data plane Worker: echo, dump, log reopen, reload, clean stop", async
   const dir = await Deno.makeTempDir({ prefix: "rt-dp-" });
   const logfile = `${dir}/log`;
   const table = new SockAddrTable();
-  const udp = openUdp({ port: 0 }, table);
-  const listener = tcpListen("::", udp.port);
+  const { udp, listener } = openUdpAndListener({}, table);
   const mine = fdNames([udp.fd, listener]);
   const dumps: string[] = [];
   const plane = new DataPlane({

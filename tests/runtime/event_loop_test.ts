@@ -3,6 +3,7 @@ import { EventLoop, FIRST_ACCEPTED_CONN, type LoopEngine } from "../../lib/runti
 import {
   localAddress,
   openUdp,
+  openUdpAndListener,
   SockAddrTable,
   streamRecv,
   streamSend,
@@ -84,8 +85,7 @@ interface Harness {
 
 function harness(limits = {}, clock = () => performance.now()): Harness {
   const addresses = new SockAddrTable();
-  const udp = openUdp({ port: 0 }, addresses);
-  const listenFd = tcpListen("::", udp.port);
+  const { udp, listener: listenFd } = openUdpAndListener({}, addresses);
   const wakeFd = check(libc().eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), "eventfd");
   const loop = new EventLoop(
     { tun: null, udp: [udp], listeners: [listenFd], wakeFd, addresses },
